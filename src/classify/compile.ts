@@ -1,0 +1,154 @@
+/**
+ * The Signature row type and its compilation into a matcher. Rows are plain data so users can add
+ * their own (`--signatures FILE.json`); text is matched by lower-cased phrases, or by a regex that
+ * was checked for constructs that can backtrack catastrophically (a regex cannot be interrupted
+ * once it runs in this thread).
+ */
+
+import { UsageError } from '../errors.js';
+import { BOUNCE_CLASSES, type BounceClass } from '../types.js';
+
+export interface SignatureSample {
+  smtpCode?: string;
+  status?: string;
+  text: string;
+  recipient?: string;
+}
+
+export interface Signature {
+  id: string;
+  class: BounceClass;
+  vendor: string;
+  /** Reply codes that must match exactly (any of them), e.g. ['550', '554']; or a class like '5xx'. */
+  codes?: string[];
+  /** Enhanced status patterns (any of them); `*` stands for one number: '5.1.1', '*.1.1', '5.7.*'. */
+  statuses?: string[];
+  /** Lower-case phrases; the row matches when the text contains any of them. */
+  phrases?: string[];
+  /** A regex (source, matched case-insensitively), checked by `checkSafeRegex` before use. */
+  regex?: string;
+  /** Match only when the recipient is an IMCEAEX (encapsulated X.500) address. */
+  imceaex?: boolean;
+  explanation: string;
+  /** A real reply this row was written for; a test checks it lands on this row. */
+  sample: SignatureSample;
+  /** Where the sample or the meaning comes from (RFC, vendor page, corpus file). */
+  source: string;
+}
+
+export interface ClassifyInput {
+  smtpCode?: string;
+  status?: string;
+  text?: string;
+  recipient?: string;
+}
+
+export interface CompiledSignature {
+  row: Signature;
+  test(input: NormalisedInput): boolean;
+}
+
+export interface NormalisedInput {
+  smtpCode?: string;
+  status?: string;
+  /** Lower-cased, length-capped text. */
+  lower: string;
+  imceaex: boolean;
+}
+
+/** Longest text a signature looks at; keeps every match linear and short. */
+export const MAX_MATCH_CHARS = 2_000;
+
+export function normaliseInput(input: ClassifyInput): NormalisedInput {
+  const text = input.text ?? '';
+  return {
+    smtpCode: input.smtpCode,
+    status: input.status,
+    lower: (text.length > MAX_MATCH_CHARS ? text.slice(0, MAX_MATCH_CHARS) : text).toLowerCase(),
+    imceaex: /^imceaex-/i.test(input.recipient ?? ''),
+  };
+}
+
+function statusMatches(pattern: string, status: string): boolean {
+  const p = pattern.split('.');
+  const s = status.split('.');
+  if (p.length !== 3 || s.length !== 3) return false;
+  for (let i = 0; i < 3; i++) if (p[i] !== '*' && p[i] !== s[i]) return false;
+  return true;
+}
+
+function codeMatches(pattern: string, code: string): boolean {
+  if (/^[245]xx$/.test(pattern)) return code[0] === pattern[0];
+  return pattern === code;
+}
+
+/**
+ * Reject regexes that can backtrack catastrophically: nested quantifiers (`(a+)+`, `(a*)*`,
+ * `(a|a)*` and friends), quantified groups containing alternation, and backreferences.
+ * Conservative on purpose: a phrase list does the same job safely.
+ */
+export function checkSafeRegex(source: string, where: string): RegExp {
+  if (source.length > 500) throw new UsageError(`${where}: regex longer than 500 characters`);
+  if (/\\[1-9]|\\k</.test(source)) throw new UsageError(`${where}: regex uses a backreference, which can backtrack without bound; use phrases instead`);
+  // A group that contains a quantifier or alternation and is itself quantified.
+  const stack: { quantified: boolean; alternation: boolean }[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') { i++; continue; }
+    if (c === '[') {
+      // skip a character class
+      i++;
+      while (i < source.length && source[i] !== ']') { if (source[i] === '\\') i++; i++; }
+      continue;
+    }
+    if (c === '(') { stack.push({ quantified: false, alternation: false }); continue; }
+    if (c === '|' && stack.length) { stack[stack.length - 1]!.alternation = true; continue; }
+    if (c === ')') {
+      const g = stack.pop();
+      const after = source[i + 1];
+      const groupQuantified = after === '*' || after === '+' || after === '{' || after === '?';
+      if (g && groupQuantified && after !== '?' && (g.quantified || g.alternation)) {
+        throw new UsageError(`${where}: regex has a quantified group that contains a quantifier or alternation (it can backtrack without bound); use phrases instead`);
+      }
+      if (g && stack.length && (g.quantified || groupQuantified)) stack[stack.length - 1]!.quantified = true;
+      continue;
+    }
+    if ((c === '*' || c === '+' || c === '{') && stack.length) stack[stack.length - 1]!.quantified = true;
+  }
+  try {
+    return new RegExp(source, 'i');
+  } catch (err) {
+    throw new UsageError(`${where}: invalid regex: ${(err as Error).message}`);
+  }
+}
+
+/** Validate a row (built-in or from a user file) and compile it. */
+export function compileSignature(row: Signature, where: string): CompiledSignature {
+  if (typeof row.id !== 'string' || !row.id) throw new UsageError(`${where}: a signature needs an "id"`);
+  const at = `${where}: signature '${row.id}'`;
+  if (!(BOUNCE_CLASSES as readonly string[]).includes(row.class)) {
+    throw new UsageError(`${at}: unknown class '${String(row.class)}' (one of ${BOUNCE_CLASSES.join(', ')})`);
+  }
+  for (const c of row.codes ?? []) if (!/^[245](\d\d|xx)$/.test(c)) throw new UsageError(`${at}: bad reply code '${c}'`);
+  for (const s of row.statuses ?? []) if (!/^([245]|\*)\.(\d{1,3}|\*)\.(\d{1,3}|\*)$/.test(s)) throw new UsageError(`${at}: bad status pattern '${s}'`);
+  const phrases = (row.phrases ?? []).map((p) => {
+    if (typeof p !== 'string' || !p.trim()) throw new UsageError(`${at}: phrases must be non-empty strings`);
+    return p.toLowerCase();
+  });
+  const re = row.regex !== undefined ? checkSafeRegex(row.regex, at) : undefined;
+  if (!row.codes?.length && !row.statuses?.length && !phrases.length && !re && !row.imceaex) {
+    throw new UsageError(`${at}: needs at least one of codes, statuses, phrases, regex`);
+  }
+  const { codes, statuses } = row;
+  return {
+    row,
+    test(input: NormalisedInput): boolean {
+      if (row.imceaex && !input.imceaex) return false;
+      if (codes?.length && !(input.smtpCode && codes.some((c) => codeMatches(c, input.smtpCode!)))) return false;
+      if (statuses?.length && !(input.status && statuses.some((s) => statusMatches(s, input.status!)))) return false;
+      if (phrases.length && !phrases.some((p) => input.lower.includes(p))) return false;
+      if (re && !re.test(input.lower)) return false;
+      return true;
+    },
+  };
+}

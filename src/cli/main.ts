@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/** The bouncelens command line: builds the commander program and holds the one catch. */
+
+import { Command, CommanderError, Option } from 'commander';
+import { BouncelensError } from '../errors.js';
+import { runEvents, type EventsFlags } from './commands/events.js';
+import { collect } from './options.js';
+import { ClosedPipe, warn } from './output.js';
+import { VERSION } from '../version.js';
+
+function addReadingFlags(cmd: Command): Command {
+  return cmd
+    .option('--input-format <format>', 'force the format of every input: postfix, exim, exchange-tracking, exchange-trace, dsn, events')
+    .option('--tz <zone>', 'IANA zone of timestamps that carry none (syslog, Exim, PowerShell exports); default UTC')
+    .option('--year <yyyy>', 'year of each file\'s first syslog line (default: from the file time)')
+    .option('--date-order <order>', 'dmy or mdy, for culture-formatted dates in Windows exports')
+    .option('--since <time>', 'report only events at or after this ISO 8601 time (no offset = UTC)')
+    .option('--until <time>', 'report only events at or before this ISO 8601 time (no offset = UTC)')
+    .option('--signatures <file>', 'extra signatures (JSON, same shape as the built-in table), tried first')
+    .option('--max-input-bytes <size>', 'cap on decompressed bytes per input (e.g. 500M, 64G)', '64G')
+    .option('--quiet', 'no informational notes on stderr (warnings and errors stay)');
+}
+
+function program(): Command {
+  const prog = new Command('bouncelens')
+    .description('Diagnose 550 5.1.1 User unknown bounces after a mail domain migration')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  addReadingFlags(
+    prog.command('events')
+      .description('read inputs and write one normalized delivery event per line')
+      .argument('[inputs...]', 'files, directories, globs, or - for stdin', [])
+      .addOption(new Option('--format <format>', 'ndjson or csv').default('ndjson'))
+      .option('-o, --output <file>', 'write to this file instead of stdout')
+      .option('--class <class>', 'keep only events of these classes (comma-separated, repeatable)', collect),
+  ).action(async (inputs: string[], flags: EventsFlags) => {
+    process.exitCode = await runEvents(inputs, flags);
+  });
+
+  return prog;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every usage error exits 2 (commander's default would be 1).
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof ClosedPipe) {
+      process.exitCode = 0;
+      return;
+    }
+    if (err instanceof BouncelensError) {
+      warn(err.message);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    warn(`internal error: ${err instanceof Error ? err.message : String(err)}${process.env.BOUNCELENS_DEBUG ? `\n${(err as Error).stack}` : ' (set BOUNCELENS_DEBUG=1 for details)'}`);
+    process.exitCode = 70;
+  }
+}
+
+process.on('unhandledRejection', (err) => {
+  warn(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(70);
+});
+
+await main(process.argv);

@@ -1,0 +1,69 @@
+/** stdout or `-o FILE`, with backpressure; stderr notices; a closed pipe ends quietly. */
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { UsageError } from '../errors.js';
+import type { EventStream } from '../ingest/index.js';
+import { describeFsError } from '../io/inputs.js';
+import { terminalText } from '../report/cells.js';
+
+export class ClosedPipe extends Error {}
+
+export interface Output {
+  write(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openOutput(file: string | undefined): Promise<Output> {
+  let stream: Writable;
+  if (file === undefined || file === '-') {
+    stream = process.stdout;
+  } else {
+    const s = createWriteStream(file);
+    await new Promise<void>((resolve, reject) => {
+      s.once('open', () => resolve());
+      s.once('error', (err) => reject(new UsageError(`-o ${file}: ${describeFsError(err)}`)));
+    });
+    stream = s;
+  }
+  let failed: Error | undefined;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    failed = err.code === 'EPIPE' ? new ClosedPipe() : new UsageError(`-o ${file ?? 'stdout'}: ${describeFsError(err)}`);
+  });
+  return {
+    async write(text) {
+      if (failed) throw failed;
+      if (!stream.write(text)) {
+        await Promise.race([once(stream, 'drain'), once(stream, 'error')]);
+        if (failed) throw failed;
+      }
+    },
+    async close() {
+      if (failed) throw failed;
+      if (stream !== process.stdout) {
+        await new Promise<void>((resolve) => stream.end(resolve));
+      }
+    },
+  };
+}
+
+export function warn(text: string): void {
+  process.stderr.write(`bouncelens: ${terminalText(text)}\n`);
+}
+
+/** The stderr report after reading: year assumptions, unrecognised lines, caps, skipped files, errors. */
+export function reportReading(stream: Pick<EventStream, 'inputs' | 'errors' | 'skipped'>, opts: { tzGiven: boolean; quiet: boolean; tz: string }): void {
+  const zoneless = stream.inputs.some((s) => s.format === 'postfix' || s.format === 'exim');
+  if (!opts.tzGiven && zoneless && !opts.quiet) warn('times without a zone are read as UTC; use --tz ZONE if the logs are in local time');
+  for (const s of stream.inputs) {
+    if (!opts.quiet) for (const n of s.notices) warn(`${s.file}: ${n}`);
+    if (s.unrecognised) warn(`${s.file}: ${s.unrecognised} unrecognised line${s.unrecognised === 1 ? '' : 's'} (first at line ${s.firstUnrecognised})`);
+    for (const [cap, n] of Object.entries(s.capped)) warn(`${s.file}: ${n} × ${cap}`);
+  }
+  if (stream.skipped.length) {
+    const shown = stream.skipped.slice(0, 5).join(', ');
+    warn(`skipped ${stream.skipped.length} file${stream.skipped.length === 1 ? '' : 's'} of unknown format found in directories: ${shown}${stream.skipped.length > 5 ? ', …' : ''}`);
+  }
+  for (const e of stream.errors) warn(e.message);
+}

@@ -1,0 +1,89 @@
+/** Building a DeliveryEvent: one place for address normalisation, text cleaning and classification. */
+
+import { normaliseAddress } from '../address.js';
+import type { Classifier } from '../classify/classify.js';
+import { replyCodes } from '../classify/status.js';
+import { cleanText } from '../text.js';
+import { isoUtc } from '../time.js';
+import type { DeliveryEvent, HostRef, Origin, Outcome, Source } from '../types.js';
+
+export interface EventParts {
+  time: number;
+  source: Source;
+  origin: Origin;
+  recipient: string;
+  originalRecipient?: string;
+  sender?: string;
+  messageId?: string;
+  queueId?: string;
+  outcome: Outcome;
+  smtpCode?: string;
+  status?: string;
+  diagnostic?: string;
+  remoteHost?: string;
+  remoteIp?: string;
+  reporter?: string;
+  answeredBy: HostRef;
+  data?: Record<string, string>;
+}
+
+function opt(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  const c = cleanText(s, 1000);
+  return c === '' ? undefined : c;
+}
+
+function host(h: HostRef): HostRef {
+  const out: HostRef = {};
+  const name = opt(h.host)?.replace(/\.$/, '').toLowerCase();
+  if (name) out.host = name;
+  const ip = opt(h.ip);
+  if (ip) out.ip = ip;
+  return out;
+}
+
+/**
+ * Assemble an event with a fixed key order (so NDJSON output is stable), fill reply code and
+ * status from the diagnostic when the reader had none, and classify it.
+ */
+export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent {
+  const rcpt = normaliseAddress(p.recipient);
+  const diagnostic = p.diagnostic === undefined ? undefined : cleanText(p.diagnostic) || undefined;
+  let { smtpCode, status } = p;
+  if (diagnostic && (!smtpCode || !status)) {
+    const codes = replyCodes(diagnostic);
+    smtpCode ??= codes.smtpCode;
+    status ??= codes.status;
+  }
+  const c = classifier.classify({ smtpCode, status, text: diagnostic, recipient: rcpt.address, outcome: p.outcome });
+  const e: DeliveryEvent = {
+    time: isoUtc(p.time),
+    source: p.source,
+    origin: p.origin,
+    recipient: rcpt.address,
+    domain: rcpt.domain,
+    originalRecipient: p.originalRecipient ? normaliseAddress(p.originalRecipient).address || undefined : undefined,
+    sender: p.sender !== undefined ? normaliseAddress(p.sender).address : undefined,
+    messageId: opt(p.messageId),
+    queueId: opt(p.queueId),
+    outcome: p.outcome,
+    smtpCode,
+    status,
+    diagnostic,
+    remoteHost: opt(p.remoteHost)?.replace(/\.$/, '').toLowerCase(),
+    remoteIp: opt(p.remoteIp),
+    reporter: opt(p.reporter)?.toLowerCase(),
+    answeredBy: host(p.answeredBy),
+    class: c.class,
+    signature: c.signature,
+    data: p.data,
+  };
+  // Drop absent keys so NDJSON stays compact and reads back identically.
+  for (const k of Object.keys(e) as (keyof DeliveryEvent)[]) if (e[k] === undefined) delete e[k];
+  return e;
+}
+
+const LOOPBACK = /^(127\.|::1$|0:0:0:0:0:0:0:1$|::ffff:127\.)/i;
+export function isLoopback(ip: string): boolean {
+  return LOOPBACK.test(ip);
+}

@@ -1,0 +1,58 @@
+/**
+ * A syslog mail log: Postfix lines go to the Postfix parser, Exim lines to the Exim parser,
+ * lines of other programs (dovecot, amavis, opendkim…) are counted per program as "other".
+ * Also reads `journalctl -o json` exports (one JSON object per line).
+ */
+
+import type { LineBatch } from '../io/lines.js';
+import type { DeliveryEvent } from '../types.js';
+import { EximEvents } from './exim.js';
+import { isPostfixProgram, PostfixEvents } from './postfix.js';
+import { countOther, countUnrecognised, type ReadContext, type Reader } from './reader.js';
+import { looksLikeSyslog, parseJournalJson, parseSyslogLine, SyslogClock, type SyslogEnvelope } from './syslog.js';
+
+function isJournalJson(line: string): boolean {
+  return line.startsWith('{') && line.includes('"MESSAGE"') && line.includes('__REALTIME_TIMESTAMP');
+}
+
+export const syslogReader: Reader = {
+  format: 'postfix',
+  detect(head) {
+    const lines = head.split('\n', 6).filter((l) => l.trim() !== '');
+    return lines.length > 0 && lines.slice(0, 5).some((l) => looksLikeSyslog(l) || isJournalJson(l));
+  },
+  async *read(lines: AsyncIterable<LineBatch>, ctx: ReadContext) {
+    const { stats } = ctx;
+    const clock = new SyslogClock({
+      tz: ctx.tz, year: ctx.year, referenceTime: ctx.referenceTime, referenceFrom: ctx.referenceFrom,
+      notice: (t) => stats.notices.push(t),
+    });
+    const postfix = new PostfixEvents(ctx);
+    const exim = new EximEvents(ctx);
+    for await (const batch of lines) {
+      const out: DeliveryEvent[] = [];
+      for (let i = 0; i < batch.lines.length; i++) {
+        const text = batch.lines[i]!;
+        const line = batch.first + i;
+        stats.records++;
+        if (text.length === 0 || text.trim() === '') { stats.blank++; continue; }
+        let env: SyslogEnvelope | undefined;
+        if (text.charCodeAt(0) === 123 /* { */) env = parseJournalJson(text);
+        else env = parseSyslogLine(text, clock, ctx.tz);
+        if (!env) { countUnrecognised(stats, line); continue; }
+        let evs: DeliveryEvent[] | null | undefined;
+        if (isPostfixProgram(env.program)) evs = postfix.handle(env, line);
+        else if (env.program.startsWith('exim')) evs = exim.handle(env.time, env.message.replace(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /, ''), line, env.host);
+        else { countOther(stats, env.program); continue; }
+        if (evs === undefined) countUnrecognised(stats, line);
+        else if (evs === null || evs.length === 0) stats.nonEvents++;
+        else { stats.eventRecords++; stats.events += evs.length; for (const e of evs) out.push(e); }
+      }
+      if (out.length) yield out;
+    }
+    if (postfix.queue.evicted) {
+      stats.capped['postfix queue entries'] = postfix.queue.evicted;
+      stats.notices.push(`${postfix.queue.evicted} queue ids were forgotten before their 'removed' line (cap of open queue ids reached); their later lines lack sender and Message-ID`);
+    }
+  },
+};

@@ -1,0 +1,308 @@
+/**
+ * Postfix log lines → delivery events (FORMATS.md §1). `parsePostfixMessage` is pure: it reads the
+ * message part of one line (after `program[pid]: `) into a record; `PostfixReader` joins records by
+ * queue id and turns outcomes into events.
+ *
+ * Shapes read (one anchored parse per shape, cheap markers first):
+ *   QID: to=<r>, [orig_to=<o>,] relay=R, …, dsn=x.y.z, status=S (text)      delivery agents
+ *   NOQUEUE|QID: reject: RCPT from H[IP]: 550 5.1.1 <r>: …; from=<s> to=<r> …  smtpd / postscreen
+ *   QID: from=<s>, size=…, nrcpt=N (queue active)                             qmgr
+ *   QID: from=<s>, status=expired, returned to sender                         qmgr
+ *   QID: message-id=<id>                                                      cleanup
+ *   QID: removed                                                              qmgr
+ */
+
+import type { DeliveryEvent } from '../types.js';
+import { buildEvent, isLoopback } from './event.js';
+import { PostfixQueue } from './postfix-queue.js';
+import type { ReadContext } from './reader.js';
+import type { SyslogEnvelope } from './syslog.js';
+
+export type PostfixRecord =
+  | { kind: 'delivery'; queueId: string; to: string; origTo?: string; relay: string; dsn?: string; status: string; text?: string }
+  | { kind: 'reject'; queueId: string; action: string; stage: string; client: { host?: string; ip?: string }; reply: string; from?: string; to?: string }
+  | { kind: 'sender'; queueId: string; from: string }
+  | { kind: 'expired'; queueId: string; from: string; status: string }
+  | { kind: 'message-id'; queueId: string; messageId: string }
+  | { kind: 'removed'; queueId: string }
+  | { kind: 'info' }
+  | { kind: 'unrecognised' };
+
+// Short hex ids (9–12 chars), long base-52 ids (enable_long_queue_ids), NOQUEUE; logwatch's `Q`/`N` stand-ins.
+const QUEUE_ID = /^([0-9A-Za-z]{5,20}|NOQUEUE|Q2?|N): /;
+
+/** Markers of lines that carry an outcome: if one is present and the line does not parse, it is unrecognised. */
+const OUTCOME_MARKERS = [' to=<', 'status=', 'reject:', 'milter-reject:', ' to='];
+
+export function parsePostfixMessage(message: string): PostfixRecord {
+  const q = QUEUE_ID.exec(message);
+  if (!q) {
+    // Lines without a queue id: connect/disconnect, TLS, warnings, postscreen chatter, statistics.
+    return OUTCOME_MARKERS.some((m) => message.includes(m)) && message.includes('status=') ? { kind: 'unrecognised' } : { kind: 'info' };
+  }
+  const queueId = q[1]!;
+  const rest = message.slice(q[0].length);
+  if (rest.startsWith('to=')) return parseDelivery(queueId, rest);
+  if (rest.startsWith('reject: ') || rest.startsWith('milter-reject: ') || rest.startsWith('reject_warning: ') ||
+      rest.startsWith('discard: ') || rest.startsWith('hold: ') || rest.startsWith('filter: ') ||
+      rest.startsWith('redirect: ') || rest.startsWith('warn: ')) {
+    return parseReject(queueId, rest);
+  }
+  if (rest.startsWith('from=<')) {
+    const end = rest.indexOf('>');
+    if (end < 0) return { kind: 'unrecognised' };
+    const from = rest.slice(6, end);
+    const st = /, status=([a-z-]+)/.exec(rest.slice(end));
+    if (st) {
+      if (st[1] === 'expired' || st[1] === 'force-expired') return { kind: 'expired', queueId, from, status: st[1] };
+      return { kind: 'unrecognised' };
+    }
+    return { kind: 'sender', queueId, from };
+  }
+  if (rest.startsWith('message-id=')) {
+    let id = rest.slice(11).trim();
+    if (id.startsWith('<')) id = id.slice(1, id.endsWith('>') ? -1 : undefined);
+    return { kind: 'message-id', queueId, messageId: id };
+  }
+  if (rest === 'removed' || rest.startsWith('removed ')) return { kind: 'removed', queueId };
+  if (rest.includes('status=')) return { kind: 'unrecognised' };
+  // client=, uid=, sender non-delivery notification, host X said (non-result), lost connection, replace/warning: header …
+  return { kind: 'info' };
+}
+
+/** Read `key=value, ` fields up to `status=`; values in `<…>` may contain commas and spaces. */
+function parseDelivery(queueId: string, rest: string): PostfixRecord {
+  const fields: Record<string, string> = {};
+  let i = 0;
+  while (i < rest.length) {
+    const eq = rest.indexOf('=', i);
+    if (eq < 0) break;
+    const key = rest.slice(i, eq);
+    if (key.includes(' ')) return { kind: 'unrecognised' };
+    if (key === 'status') {
+      const sp = rest.indexOf(' ', eq + 1);
+      const status = rest.slice(eq + 1, sp < 0 ? undefined : sp);
+      let text: string | undefined;
+      if (sp >= 0) {
+        const t = rest.slice(sp + 1).trimEnd();
+        // The text is free-form and may contain parentheses: its closing `)` is the line's last character.
+        text = t.startsWith('(') && t.endsWith(')') ? t.slice(1, -1) : t;
+      }
+      if (fields.to === undefined || fields.relay === undefined) return { kind: 'unrecognised' };
+      return { kind: 'delivery', queueId, to: fields.to, origTo: fields.orig_to, relay: fields.relay, dsn: fields.dsn, status, text };
+    }
+    let value: string;
+    let next: number;
+    if (rest[eq + 1] === '<') {
+      // `>, ` ends a bracketed value; a quoted local part may contain `>`, so prefer the `>, ` form.
+      let close = rest.indexOf('>, ', eq + 2);
+      if (close < 0) close = rest.indexOf('>', eq + 2);
+      if (close < 0) return { kind: 'unrecognised' };
+      value = rest.slice(eq + 2, close);
+      next = close + 1;
+    } else {
+      const comma = rest.indexOf(', ', eq + 1);
+      if (comma < 0) return { kind: 'unrecognised' };
+      value = rest.slice(eq + 1, comma);
+      next = comma;
+    }
+    fields[key] = value;
+    if (rest.startsWith(', ', next)) next += 2;
+    else return { kind: 'unrecognised' };
+    i = next;
+  }
+  return { kind: 'unrecognised' };
+}
+
+const REJECT_HEAD = /^([a-z_-]+): ([A-Z-]+) from ([^\s[]*)\[([^\]]*)\](?::\d+)?: /;
+
+function parseReject(queueId: string, rest: string): PostfixRecord {
+  const m = REJECT_HEAD.exec(rest);
+  if (!m) return { kind: 'unrecognised' };
+  const [, action, stage, host, ip] = m;
+  let body = rest.slice(m[0].length);
+  // Trailing `; from=<s> to=<r> proto=P helo=<h>` (postscreen separates them with `, `).
+  let tail = '';
+  const cut = body.lastIndexOf('; from=<');
+  const cutTo = cut < 0 ? body.lastIndexOf('; to=<') : -1;
+  const cutProto = cut < 0 && cutTo < 0 ? body.lastIndexOf('; proto=') : -1;
+  const at = Math.max(cut, cutTo, cutProto);
+  if (at >= 0) {
+    tail = body.slice(at + 2);
+    body = body.slice(0, at);
+  }
+  const from = /(?:^|[ ,])from=<([^>]*)>/.exec(tail)?.[1];
+  let to = /(?:^|[ ,])to=<([^>]*)>/.exec(tail)?.[1];
+  if (to === undefined && stage === 'RCPT') to = /^\d{3} [245]\.\d{1,3}\.\d{1,3} <([^>]*)>: Recipient address/.exec(body)?.[1];
+  return {
+    kind: 'reject', queueId, action: action!, stage: stage!,
+    client: { host: host && host !== 'unknown' ? host : undefined, ip: ip || undefined },
+    reply: body, from, to,
+  };
+}
+
+export interface RemoteReply {
+  remoteHost?: string;
+  remoteIp?: string;
+  reply: string;
+  command?: string;
+}
+
+const HOST_SAID = /^host ([^\s[]+)\[([^\]]*)\] (?:said|refused to talk to me): /;
+const CONNECT_TO = /^(?:connect to|lost connection with|conversation with) ([^\s[]+)\[([^\]]*)\]/;
+
+/** Split a delivery status text into the remote host and its reply (FORMATS.md §1.2). */
+export function parseRemoteReply(text: string): RemoteReply {
+  let m = HOST_SAID.exec(text);
+  if (m) {
+    let reply = text.slice(m[0].length);
+    let command: string | undefined;
+    const inReply = / \(in reply to ([A-Za-z ]{3,30}) command\)$/.exec(reply);
+    if (inReply) {
+      command = inReply[1];
+      reply = reply.slice(0, inReply.index);
+    }
+    return { remoteHost: m[1], remoteIp: m[2], reply, command };
+  }
+  m = CONNECT_TO.exec(text);
+  if (m) return { remoteHost: m[1], remoteIp: m[2], reply: text };
+  return { reply: text };
+}
+
+/** `relay=` → host and IP; `none`, `local`, `virtual`, sockets and loopback are not remote. */
+export function parseRelay(relay: string): { host?: string; ip?: string; remote: boolean } {
+  const b = relay.indexOf('[');
+  if (b < 0) return { remote: false };
+  const host = relay.slice(0, b);
+  const close = relay.indexOf(']', b);
+  const inside = relay.slice(b + 1, close < 0 ? undefined : close);
+  if (inside.includes('/')) return { host, remote: false }; // unix socket (LMTP to dovecot)
+  return { host, ip: inside, remote: !isLoopback(inside) };
+}
+
+const STATUS_OUTCOME: Record<string, DeliveryEvent['outcome'] | 'probe'> = {
+  sent: 'delivered',
+  bounced: 'bounced',
+  deferred: 'deferred',
+  SOFTBOUNCE: 'deferred', // soft_bounce=yes: a 5xx kept as a retry; the class still comes from the text
+  expired: 'expired',
+  'force-expired': 'expired',
+  // Address verification probes (verify(8)): not deliveries.
+  deliverable: 'probe',
+  undeliverable: 'probe',
+  'undeliverable-but-not-cached': 'probe',
+};
+
+/** Turns Postfix records of one input into events, joining them by queue id. */
+export class PostfixEvents {
+  readonly queue = new PostfixQueue();
+
+  constructor(private readonly ctx: ReadContext) {}
+
+  /** Events of one line; `null` when the line is a recognised non-event, `undefined` when unrecognised. */
+  handle(env: SyslogEnvelope, line: number): DeliveryEvent[] | null | undefined {
+    const rec = parsePostfixMessage(env.message);
+    const slash = env.program.indexOf('/');
+    const instance = slash < 0 ? env.program : env.program.slice(0, slash);
+    const key = (queueId: string): string => `${env.host}|${instance}|${queueId}`;
+    switch (rec.kind) {
+      case 'info':
+        return null;
+      case 'unrecognised':
+        return undefined;
+      case 'sender':
+        this.queue.upsert(key(rec.queueId)).sender = rec.from;
+        return null;
+      case 'message-id':
+        this.queue.upsert(key(rec.queueId)).messageId = rec.messageId;
+        return null;
+      case 'removed':
+        this.queue.remove(key(rec.queueId));
+        return null;
+      case 'expired':
+        return this.expired(env, line, key(rec.queueId), rec.queueId, rec.from);
+      case 'reject':
+        return this.reject(env, line, rec, key(rec.queueId));
+      case 'delivery':
+        return this.delivery(env, line, rec, key(rec.queueId));
+    }
+  }
+
+  private delivery(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'delivery' }>, k: string): DeliveryEvent[] | null | undefined {
+    const outcome = STATUS_OUTCOME[rec.status];
+    if (outcome === undefined) return undefined;
+    if (outcome === 'probe') return null;
+    const relay = parseRelay(rec.relay);
+    const daemon = env.program.slice(env.program.lastIndexOf('/') + 1);
+    // A content-filter hop (smtp to amavis on loopback) is not a delivery: the message comes back
+    // under a new queue id and its real delivery is logged then (FORMATS.md §8 item 14).
+    if (outcome === 'delivered' && relay.ip !== undefined && !relay.remote && daemon === 'smtp') return null;
+    const reply = parseRemoteReply(rec.text ?? '');
+    const entry = this.queue.get(k);
+    const remoteHost = reply.remoteHost ?? (relay.ip !== undefined ? relay.host : undefined);
+    const remoteIp = reply.remoteIp ?? relay.ip;
+    const remote = remoteIp !== undefined && !isLoopback(remoteIp);
+    if (outcome === 'deferred') {
+      this.queue.remember(k, { recipient: rec.to, originalRecipient: rec.origTo, relay: rec.relay, text: rec.text, dsn: rec.dsn });
+    } else {
+      this.queue.forget(k, rec.to);
+    }
+    const data: Record<string, string> | undefined = reply.command ? { command: reply.command } : undefined;
+    return [buildEvent({
+      time: env.time, source: 'postfix', origin: { file: this.ctx.file, line },
+      recipient: rec.to, originalRecipient: rec.origTo,
+      sender: entry?.sender, messageId: entry?.messageId, queueId: rec.queueId,
+      outcome, status: rec.dsn, diagnostic: reply.reply || undefined,
+      remoteHost: remote ? remoteHost : undefined, remoteIp: remote ? remoteIp : undefined,
+      reporter: env.host,
+      answeredBy: remote ? { host: remoteHost, ip: remoteIp } : { host: env.host },
+      data,
+    }, this.ctx.classifier)];
+  }
+
+  private reject(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'reject' }>, k: string): DeliveryEvent[] | null | undefined {
+    // reject_warning (warn_if_reject), discard, hold, filter, redirect, warn: not refusals.
+    if (rec.action !== 'reject' && rec.action !== 'milter-reject') return null;
+    // CONNECT/HELO/MAIL stage: no recipient was refused. A RCPT reject without one was cut short.
+    if (rec.to === undefined) return rec.stage === 'RCPT' ? undefined : null;
+    if (rec.to === '') return null; // `to=<>`: a HELO/client reject logged at RCPT, no recipient
+    const entry = rec.queueId === 'NOQUEUE' ? undefined : this.queue.get(k);
+    return [buildEvent({
+      time: env.time, source: 'postfix', origin: { file: this.ctx.file, line },
+      recipient: rec.to, sender: rec.from ?? entry?.sender, messageId: entry?.messageId,
+      queueId: rec.queueId === 'NOQUEUE' ? undefined : rec.queueId,
+      outcome: 'rejected', diagnostic: rec.reply,
+      // The other end of an smtpd session is the client; the refusal is this host's own.
+      remoteHost: rec.client.host, remoteIp: rec.client.ip,
+      reporter: env.host, answeredBy: { host: env.host },
+      data: { stage: rec.stage },
+    }, this.ctx.classifier)];
+  }
+
+  /** qmgr gave up on a message: every recipient still deferred in it expired with its last reply. */
+  private expired(env: SyslogEnvelope, line: number, k: string, queueId: string, from: string): DeliveryEvent[] | null {
+    const entry = this.queue.get(k);
+    const pending = entry?.deferred ? [...entry.deferred.values()] : [];
+    if (entry) entry.deferred = undefined;
+    if (pending.length === 0) return null;
+    return pending.map((d) => {
+      const reply = parseRemoteReply(d.text ?? '');
+      const relay = parseRelay(d.relay ?? '');
+      const remoteHost = reply.remoteHost ?? (relay.remote ? relay.host : undefined);
+      const remoteIp = reply.remoteIp ?? (relay.remote ? relay.ip : undefined);
+      return buildEvent({
+        time: env.time, source: 'postfix', origin: { file: this.ctx.file, line },
+        recipient: d.recipient, originalRecipient: d.originalRecipient,
+        sender: from, messageId: entry?.messageId, queueId,
+        outcome: 'expired', status: d.dsn, diagnostic: reply.reply || undefined,
+        remoteHost, remoteIp, reporter: env.host,
+        answeredBy: remoteHost || remoteIp ? { host: remoteHost, ip: remoteIp } : { host: env.host },
+      }, this.ctx.classifier);
+    });
+  }
+}
+
+/** True for the program field of a Postfix daemon: `postfix/smtp`, `postfix-out/submission/smtpd`, `/postfix-script`. */
+export function isPostfixProgram(program: string): boolean {
+  return program.startsWith('postfix') || program.startsWith('/postfix');
+}

@@ -1,0 +1,84 @@
+/** The interface every input format implements, and the per-input counters it fills. */
+
+import type { Classifier } from '../classify/classify.js';
+import type { LineBatch } from '../io/lines.js';
+import type { DeliveryEvent, InputFormat } from '../types.js';
+
+export interface InputStats {
+  file: string;
+  format?: InputFormat;
+  /** Records read: lines for logs, messages for mailboxes. */
+  records: number;
+  /** Records that produced at least one event. */
+  eventRecords: number;
+  events: number;
+  /** Records of a known program that carry no outcome (connect lines, qmgr lines, probes…). */
+  nonEvents: number;
+  /** Blank lines. */
+  blank: number;
+  /** Lines of programs other than the mail system (dovecot, amavis, opendkim…), per program. */
+  other: Record<string, number>;
+  otherTotal: number;
+  /** Records of a known program that failed to parse. */
+  unrecognised: number;
+  firstUnrecognised?: number;
+  /** Lines cut at MAX_LINE_BYTES. */
+  overlong: number;
+  /** Human-readable notes for stderr (year assumed, caps hit, arrays exported as System.String[]…). */
+  notices: string[];
+  /** Named caps that were hit, with counts. */
+  capped: Record<string, number>;
+}
+
+export function newStats(file: string): InputStats {
+  return {
+    file, records: 0, eventRecords: 0, events: 0, nonEvents: 0, blank: 0, other: {}, otherTotal: 0,
+    unrecognised: 0, overlong: 0, notices: [], capped: {},
+  };
+}
+
+export function countUnrecognised(stats: InputStats, line: number): void {
+  stats.unrecognised++;
+  if (stats.firstUnrecognised === undefined) stats.firstUnrecognised = line;
+}
+
+const MAX_OTHER_PROGRAMS = 200;
+export function countOther(stats: InputStats, program: string): void {
+  stats.otherTotal++;
+  const name = program.length > 40 ? program.slice(0, 40) : program;
+  if (name in stats.other || Object.keys(stats.other).length < MAX_OTHER_PROGRAMS) {
+    stats.other[name] = (stats.other[name] ?? 0) + 1;
+  } else {
+    stats.other['(more programs)'] = (stats.other['(more programs)'] ?? 0) + 1;
+  }
+}
+
+export function countCap(stats: InputStats, cap: string): void {
+  stats.capped[cap] = (stats.capped[cap] ?? 0) + 1;
+}
+
+export interface ReadOptions {
+  /** IANA zone for timestamps without an offset. */
+  tz: string;
+  /** Year of each file's first line, for syslog timestamps without a year. */
+  year?: number;
+  /** Date order for culture-formatted dates that cannot be inferred from the file. */
+  dateOrder?: 'dmy' | 'mdy';
+  classifier: Classifier;
+}
+
+export interface ReadContext extends ReadOptions {
+  file: string;
+  stats: InputStats;
+  /** Reference time for the year of syslog lines (file mtime or gzip header). */
+  referenceTime?: number;
+  referenceFrom?: string;
+}
+
+export interface Reader {
+  format: InputFormat;
+  /** Cheap check on the first bytes of an input (decoded as UTF-8). */
+  detect(head: string): boolean;
+  /** Lines in, batches of events out. Fills `ctx.stats` as it goes. */
+  read(lines: AsyncIterable<LineBatch>, ctx: ReadContext): AsyncGenerator<DeliveryEvent[]>;
+}

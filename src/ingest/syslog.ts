@@ -1,0 +1,179 @@
+/**
+ * The syslog envelope around Postfix and Exim lines: RFC 3164 (`Jun  3 10:40:59 host prog[pid]: msg`),
+ * RFC 3339 / ISO 8601 (rsyslog high precision, `journalctl -o short-iso`), RFC 5424 framing, and
+ * `journalctl -o json` exports. BSD timestamps have no year and no zone: see SyslogClock.
+ */
+
+import { monthNumber, parseIsoTime, zonedToUtc } from '../time.js';
+
+export interface SyslogEnvelope {
+  time: number;
+  host: string;
+  /** As logged: `postfix/smtp`, `postfix-out/submission/smtpd`, `exim`, `dovecot`. */
+  program: string;
+  message: string;
+}
+
+export interface ClockOptions {
+  tz: string;
+  /** Year of the file's first line (`--year`). */
+  year?: number;
+  /** Reference for the year when `year` is absent: file mtime or gzip header time. */
+  referenceTime?: number;
+  referenceFrom?: string;
+  /** Called once with the year assumed, for stderr. */
+  notice?: (text: string) => void;
+}
+
+/**
+ * Years for BSD timestamps. The first line's year is `--year`, else the reference time's year —
+ * minus one when the first line's month lies after the reference month (a file whose lines
+ * start in December and whose mtime is in January). Years then roll forward when the month
+ * jumps back by more than six (December → January). Logs span less than a year.
+ */
+export class SyslogClock {
+  private year: number | undefined;
+  private lastMonth = 0;
+  private cacheKey = '';
+  private cacheMs = 0;
+
+  constructor(private readonly opts: ClockOptions) {}
+
+  toUtc(month: number, day: number, hour: number, minute: number, second: number, ms: number, key: string): number {
+    if (this.year === undefined) {
+      if (this.opts.year !== undefined) {
+        this.year = this.opts.year;
+        this.opts.notice?.(`year ${this.year} taken for its first line (--year)`);
+      } else {
+        const ref = new Date(this.opts.referenceTime ?? Date.now());
+        const refYear = ref.getUTCFullYear();
+        this.year = month > ref.getUTCMonth() + 1 ? refYear - 1 : refYear;
+        const from = this.opts.referenceTime === undefined ? 'the current date (no file time for this input)' : `its ${this.opts.referenceFrom ?? 'modification time'}`;
+        this.opts.notice?.(`year ${this.year} assumed for its first line, from ${from}; use --year to set it`);
+      }
+      this.lastMonth = month;
+    } else if (month < this.lastMonth - 6) {
+      this.year++;
+      this.cacheKey = '';
+    } else if (month > this.lastMonth + 6) {
+      // A late line from before the new year (interleaved writers): it belongs to the year before.
+      return zonedToUtc(this.opts.tz, this.year - 1, month, day, hour, minute, second, ms);
+    }
+    this.lastMonth = month;
+    if (key !== this.cacheKey) {
+      this.cacheKey = key;
+      this.cacheMs = zonedToUtc(this.opts.tz, this.year, month, day, hour, minute, 0);
+    }
+    return this.cacheMs + second * 1000 + ms;
+  }
+}
+
+const BSD = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? /;
+const ISO_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) /;
+
+/** Cheap test for a syslog-looking first line (format detection). */
+export function looksLikeSyslog(line: string): boolean {
+  const l = line.replace(/^\0+/, '').replace(/^<\d{1,3}>(?:1 )?/, '');
+  return BSD.test(l) || ISO_TS.test(l);
+}
+
+/** Split `host program[pid]: message` (after the timestamp). */
+function splitRest(rest: string): { host: string; program: string; message: string } | undefined {
+  let r = rest;
+  // Sendmail's optional `<mail.notice>` tag before the host.
+  if (r.charCodeAt(0) === 60 /* < */) {
+    const close = r.indexOf('> ');
+    if (close > 0 && close < 40) r = r.slice(close + 2);
+  }
+  const sp = r.indexOf(' ');
+  if (sp <= 0) return undefined;
+  const host = r.slice(0, sp);
+  const colon = r.indexOf(': ', sp + 1);
+  let progEnd = colon;
+  if (colon < 0) {
+    if (!r.endsWith(':')) return undefined;
+    progEnd = r.length - 1;
+  }
+  let program = r.slice(sp + 1, progEnd);
+  const bracket = program.indexOf('[');
+  if (bracket >= 0) program = program.slice(0, bracket);
+  if (!program || program.includes(' ')) return undefined;
+  return { host, program, message: colon < 0 ? '' : r.slice(colon + 2) };
+}
+
+export function parseSyslogLine(raw: string, clock: SyslogClock, tz: string): SyslogEnvelope | undefined {
+  let line = raw;
+  if (line.charCodeAt(0) === 0) line = line.replace(/^\0+/, '');
+  if (line.charCodeAt(0) === 60 /* < */) {
+    const m = /^<\d{1,3}>/.exec(line);
+    if (m) {
+      line = line.slice(m[0].length);
+      if (line.startsWith('1 ')) return parseRfc5424(line.slice(2), tz);
+    }
+  }
+  const c0 = line.charCodeAt(0);
+  if (c0 >= 65 && c0 <= 90) {
+    const m = BSD.exec(line);
+    if (!m) return undefined;
+    const month = monthNumber(m[1]!);
+    if (month === undefined) return undefined;
+    const day = Number(m[2]);
+    const ms = m[6] ? Math.floor(Number(`0.${m[6]}`) * 1000) : 0;
+    const time = clock.toUtc(month, day, Number(m[3]), Number(m[4]), Number(m[5]), ms, line.slice(0, 12));
+    const rest = splitRest(line.slice(m[0].length));
+    return rest && { time, ...rest };
+  }
+  if (c0 >= 48 && c0 <= 57) {
+    const m = ISO_TS.exec(line);
+    if (!m) return undefined;
+    const time = parseIsoTime(m[1]!, tz);
+    if (time === undefined) return undefined;
+    const rest = splitRest(line.slice(m[0].length));
+    return rest && { time, ...rest };
+  }
+  return undefined;
+}
+
+function parseRfc5424(line: string, tz: string): SyslogEnvelope | undefined {
+  // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG
+  const parts = line.split(' ');
+  if (parts.length < 6) return undefined;
+  const time = parseIsoTime(parts[0]!, tz);
+  if (time === undefined) return undefined;
+  let rest = parts.slice(5).join(' ');
+  if (rest.startsWith('-')) rest = rest.slice(2);
+  else if (rest.startsWith('[')) {
+    // Skip structured data elements: `[id k="v"]…`; values may contain escaped `]`.
+    let j = 0;
+    while (rest[j] === '[') {
+      j++;
+      while (j < rest.length && rest[j] !== ']') j += rest[j] === '\\' ? 2 : 1;
+      j++;
+    }
+    rest = rest.slice(j + 1);
+  }
+  if (rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
+  return { time, host: parts[1]!, program: parts[2]!, message: rest };
+}
+
+/** `journalctl -o json`: one object per line. */
+export function parseJournalJson(line: string): SyslogEnvelope | undefined {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!obj || typeof obj !== 'object') return undefined;
+  const o = obj as Record<string, unknown>;
+  const message = o.MESSAGE;
+  const program = o.SYSLOG_IDENTIFIER ?? o._COMM;
+  const usec = o.__REALTIME_TIMESTAMP ?? o._SOURCE_REALTIME_TIMESTAMP;
+  if (typeof message !== 'string' || typeof program !== 'string' || typeof usec !== 'string' || !/^\d{1,20}$/.test(usec)) return undefined;
+  return {
+    time: Math.floor(Number(usec) / 1000),
+    host: typeof o._HOSTNAME === 'string' ? o._HOSTNAME : '',
+    program,
+    message,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Bytes → lines, in batches. We split large chunks on newline bytes ourselves: `node:readline`
+ * costs several times the whole parse and has no line-length cap. A UTF-8 sequence never contains
+ * the byte 0x0A, so cutting a chunk at its last newline never splits a character.
+ */
+
+import { MAX_LINE_BYTES } from '../limits.js';
+
+export interface LineBatch {
+  lines: string[];
+  /** 1-based number of `lines[0]` in the input. */
+  first: number;
+}
+
+export interface LineStats {
+  /** Lines longer than MAX_LINE_BYTES; each was cut there. */
+  overlong: number;
+  /** True when the input used bare CR as its line end (old Mac mail). */
+  bareCr: boolean;
+}
+
+const decoder = new TextDecoder('utf-8');
+
+export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStats, maxLine = MAX_LINE_BYTES): AsyncGenerator<LineBatch> {
+  let sep = -1;
+  let carry: Buffer | undefined;
+  let skipping = false;
+  let next = 1;
+
+  for await (let chunk of chunks) {
+    if (chunk.length === 0) continue;
+    if (sep < 0) {
+      // Bare-CR files: a CR and no LF in the first chunk.
+      sep = chunk.includes(0x0a) || !chunk.includes(0x0d) ? 0x0a : 0x0d;
+      stats.bareCr = sep === 0x0d;
+    }
+    let last = chunk.lastIndexOf(sep);
+    if (skipping) {
+      const first = chunk.indexOf(sep);
+      if (first < 0) continue;
+      chunk = chunk.subarray(first + 1);
+      last -= first + 1;
+      skipping = false;
+      // The cut line was emitted when the cap was hit; its end is dropped here.
+    }
+    if (last < 0) {
+      const size = (carry?.length ?? 0) + chunk.length;
+      if (size > maxLine) {
+        const head = carry ? Buffer.concat([carry, chunk]).subarray(0, maxLine) : chunk.subarray(0, maxLine);
+        stats.overlong++;
+        yield { lines: [decodeLine(head)], first: next++ };
+        carry = undefined;
+        skipping = true;
+      } else {
+        carry = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+      }
+      continue;
+    }
+    const body = carry ? Buffer.concat([carry, chunk.subarray(0, last)]) : chunk.subarray(0, last);
+    const text = decoder.decode(body);
+    const lines = text.split(sep === 0x0a ? '\n' : '\r');
+    for (let i = 0; i < lines.length; i++) {
+      let l = lines[i]!;
+      if (sep === 0x0a && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
+      if (l.length > maxLine) {
+        l = l.slice(0, maxLine);
+        stats.overlong++;
+      }
+      lines[i] = l;
+    }
+    yield { lines, first: next };
+    next += lines.length;
+    const tail = chunk.subarray(last + 1);
+    carry = tail.length ? Buffer.from(tail) : undefined;
+  }
+  if (carry && carry.length && !skipping) {
+    yield { lines: [decodeLine(carry)], first: next };
+  }
+}
+
+function decodeLine(b: Buffer): string {
+  let s = decoder.decode(b);
+  if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
+  return s;
+}

@@ -1,0 +1,165 @@
+/**
+ * Open an input as a stream of UTF-8 bytes: gzip recognised by its magic bytes (not its name),
+ * UTF-16 transcoded, a UTF-8 BOM dropped, and decompressed bytes capped by `--max-input-bytes`.
+ */
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError, LimitError } from '../errors.js';
+import { READ_CHUNK_BYTES } from '../limits.js';
+import { describeFsError, type InputSource } from './inputs.js';
+
+export interface OpenedInput {
+  /** UTF-8 bytes of the content, decompressed and transcoded. */
+  chunks: AsyncIterable<Buffer>;
+  /** Reference time for syslog years: the gzip header's MTIME, else the file's mtime; absent for stdin. */
+  referenceTime?: number;
+  referenceFrom?: 'gzip header' | 'modification time';
+  compressed: boolean;
+  encoding: 'utf-8' | 'utf-16le' | 'utf-16be';
+}
+
+/** Read from `iter` until at least `n` bytes are buffered; return them and an iterable that replays everything. */
+export async function peek(iter: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
+  const it = iter[Symbol.asyncIterator]();
+  const buffered: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < n) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    buffered.push(r.value);
+    size += r.value.length;
+  }
+  const head = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered);
+  async function* rest(): AsyncGenerator<Buffer> {
+    for (const b of buffered) yield b;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, rest: rest() };
+}
+
+function isGzip(b: Buffer): boolean {
+  return b.length >= 3 && b[0] === 0x1f && b[1] === 0x8b && b[2] === 0x08;
+}
+
+/** UTF-16 without BOM (EAC downloads): many NUL bytes at odd offsets, none at even ones. */
+export function looksUtf16le(b: Buffer): boolean {
+  const n = Math.min(b.length, 4096) & ~1;
+  if (n < 8) return false;
+  let oddNul = 0, evenNul = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (b[i] === 0) evenNul++;
+    if (b[i + 1] === 0) oddNul++;
+  }
+  return oddNul > n / 4 && evenNul < n / 64;
+}
+
+async function* capBytes(src: AsyncIterable<Buffer>, max: number, file: string): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of src) {
+    total += chunk.length;
+    if (total > max) {
+      const keep = chunk.length - (total - max);
+      if (keep > 0) yield chunk.subarray(0, keep);
+      throw new LimitError(file, `stopped after ${max} bytes (--max-input-bytes); the rest of this input was not read`);
+    }
+    yield chunk;
+  }
+}
+
+async function* transcode(src: AsyncIterable<Buffer>, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding);
+  for await (const chunk of src) {
+    const s = decoder.decode(chunk, { stream: true });
+    if (s) yield Buffer.from(s, 'utf8');
+  }
+  const tail = decoder.decode();
+  if (tail) yield Buffer.from(tail, 'utf8');
+}
+
+async function* dropFirstBytes(src: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+  let left = n;
+  for await (const chunk of src) {
+    if (left > 0) {
+      const cut = Math.min(left, chunk.length);
+      left -= cut;
+      if (cut < chunk.length) yield chunk.subarray(cut);
+      continue;
+    }
+    yield chunk;
+  }
+}
+
+async function* wrapErrors(src: AsyncIterable<Buffer>, file: string, compressed: boolean): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of src) yield chunk;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (compressed && (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || /unexpected end|incorrect header|invalid/i.test(String(err)))) {
+      throw new InputError(file, 'gzip data is truncated or corrupt; events before the damage were read');
+    }
+    throw new InputError(file, describeFsError(err));
+  }
+}
+
+export async function openInput(source: InputSource, maxBytes: number): Promise<OpenedInput> {
+  let raw: AsyncIterable<Buffer>;
+  let referenceTime: number | undefined;
+  let referenceFrom: OpenedInput['referenceFrom'];
+  if (source.path === undefined) {
+    raw = process.stdin as AsyncIterable<Buffer>;
+  } else {
+    let info;
+    try {
+      info = await stat(source.path);
+    } catch (err) {
+      throw new InputError(source.name, describeFsError(err));
+    }
+    if (info.isDirectory()) throw new InputError(source.name, 'is a directory');
+    // A FIFO or device would block or never end; forensics works on files.
+    if (!info.isFile()) throw new InputError(source.name, 'not a regular file (FIFO, socket or device); pipe it to - instead');
+    referenceTime = info.mtimeMs;
+    referenceFrom = 'modification time';
+    raw = createReadStream(source.path, { highWaterMark: READ_CHUNK_BYTES });
+  }
+  raw = wrapErrors(raw, source.name, false);
+  let { head, rest } = await peek(raw, 18);
+  let compressed = false;
+  if (isGzip(head)) {
+    compressed = true;
+    const mtime = head.length >= 8 ? head.readUInt32LE(4) : 0;
+    if (mtime > 0) {
+      referenceTime = mtime * 1000;
+      referenceFrom = 'gzip header';
+    }
+    const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+    const inflated = Readable.from(rest).pipe(gunzip);
+    ({ head, rest } = await peek(wrapErrors(inflated as AsyncIterable<Buffer>, source.name, true), 4096));
+  } else if (head.length < 4096) {
+    ({ head, rest } = await peek(rest, 4096));
+  }
+  let chunks = capBytes(rest, maxBytes, source.name);
+  let encoding: OpenedInput['encoding'] = 'utf-8';
+  if (head[0] === 0xff && head[1] === 0xfe) {
+    encoding = 'utf-16le';
+    chunks = transcode(dropFirstBytes(chunks, 2), encoding);
+  } else if (head[0] === 0xfe && head[1] === 0xff) {
+    encoding = 'utf-16be';
+    chunks = transcode(dropFirstBytes(chunks, 2), encoding);
+  } else if (looksUtf16le(head)) {
+    encoding = 'utf-16le';
+    chunks = transcode(chunks, encoding);
+  } else if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+    chunks = dropFirstBytes(chunks, 3);
+  }
+  return { chunks, referenceTime, referenceFrom, compressed, encoding };
+}

@@ -1,0 +1,37 @@
+/** The events export: NDJSON (reads back as input) or CSV, written as events stream past. */
+
+import { stringify } from 'csv-stringify/sync';
+import type { DeliveryEvent } from '../types.js';
+import { guardCell } from './cells.js';
+
+export const EVENT_FORMATS = ['ndjson', 'csv'] as const;
+export type EventFormat = (typeof EVENT_FORMATS)[number];
+
+/** Column order of `bouncelens events --format csv` (documented in the README). */
+export const EVENT_COLUMNS = [
+  'time', 'source', 'file', 'line', 'recipient', 'domain', 'original_recipient', 'sender', 'message_id', 'queue_id',
+  'outcome', 'smtp_code', 'status', 'class', 'signature', 'remote_host', 'remote_ip', 'reporter',
+  'answered_by_host', 'answered_by_ip', 'diagnostic',
+] as const;
+
+export function eventRow(e: DeliveryEvent): string[] {
+  return [
+    e.time, e.source, e.origin.file, String(e.origin.line), e.recipient, e.domain, e.originalRecipient, e.sender,
+    e.messageId, e.queueId, e.outcome, e.smtpCode, e.status, e.class, e.signature, e.remoteHost, e.remoteIp,
+    e.reporter, e.answeredBy.host, e.answeredBy.ip, e.diagnostic,
+  ].map((v) => guardCell(v ?? ''));
+}
+
+export function eventsCsvHeader(): string {
+  return stringify([EVENT_COLUMNS as unknown as string[]]);
+}
+
+export function eventsCsvRows(events: readonly DeliveryEvent[]): string {
+  return stringify(events.map(eventRow));
+}
+
+export function eventsNdjson(events: readonly DeliveryEvent[]): string {
+  let s = '';
+  for (const e of events) s += JSON.stringify(e) + '\n';
+  return s;
+}

@@ -1,0 +1,132 @@
+/**
+ * Time handling. Everything inside bouncelens is UTC milliseconds; logs that carry wall-clock
+ * time without a zone (BSD syslog, Exim main log, PowerShell exports) are converted with `--tz`.
+ */
+
+import { UsageError } from './errors.js';
+
+const MONTHS: Record<string, number> = {
+  Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12,
+};
+
+export function monthNumber(abbrev: string): number | undefined {
+  return MONTHS[abbrev];
+}
+
+/** Throw a UsageError unless `zone` is an IANA zone name Node knows (or `UTC`). */
+export function checkTimeZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new UsageError(`unknown time zone '${zone}' (use an IANA name such as Europe/Berlin, or UTC)`);
+  }
+  return zone;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** Offset of `zone` from UTC at the instant `utcMs`, in ms (positive east of Greenwich). */
+function zoneOffsetMs(zone: string, utcMs: number): number {
+  const parts = formatterFor(zone).formatToParts(new Date(utcMs));
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+// Offsets change at most a few times a year: cache by (zone, hour of the wall clock).
+const offsetCache = new Map<string, number>();
+
+/**
+ * Wall-clock time in `zone` → UTC ms. In the hour skipped by a DST change the time is taken as if
+ * the old offset still held; in the repeated hour, the first (earlier) instant is taken.
+ */
+export function zonedToUtc(
+  zone: string, year: number, month: number, day: number, hour: number, minute: number, second: number, ms = 0,
+): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  if (zone === 'UTC' || zone === 'Etc/UTC') return wall;
+  const key = `${zone}|${Math.floor(wall / 3_600_000)}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    const first = zoneOffsetMs(zone, wall);
+    const second = zoneOffsetMs(zone, wall - first);
+    offset = Math.max(first, second);
+    if (offsetCache.size > 10_000) offsetCache.clear();
+    offsetCache.set(key, offset);
+  }
+  return wall - offset;
+}
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * Parse ISO 8601 / RFC 3339 with any fraction length (Exchange Online writes 7 digits, which
+ * `Date.parse` does not promise to read). No offset: the value is UTC unless `zone` is given.
+ * Returns UTC ms, or undefined when the text is not such a time or names an impossible date.
+ */
+export function parseIsoTime(text: string, zone?: string): number | undefined {
+  const m = ISO.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, off] = m;
+  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi);
+  const second = s ? Number(s) : 0;
+  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  if (!validDate(year, month, day, hour, minute, second)) return undefined;
+  if (off === undefined) {
+    return zone ? zonedToUtc(zone, year, month, day, hour, minute, second, ms) : Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  }
+  const base = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  if (off === 'Z' || off === 'z') return base;
+  const sign = off[0] === '-' ? -1 : 1;
+  const digits = off.slice(1).replace(':', '');
+  const offMin = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+  return base - sign * offMin * 60_000;
+}
+
+export function validDate(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return false;
+  const dim = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return day <= dim;
+}
+
+export function isoUtc(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * A signed offset for reports: `T-2d3h`, `T+45m`, `T+0m`. Two units at most, rounded down to the
+ * minute, so a person can read it at a glance.
+ */
+export function formatOffset(ms: number): string {
+  const sign = ms < 0 ? '-' : '+';
+  let minutes = Math.floor(Math.abs(ms) / 60_000);
+  const days = Math.floor(minutes / 1440);
+  minutes -= days * 1440;
+  const hours = Math.floor(minutes / 60);
+  minutes -= hours * 60;
+  const parts: string[] = [];
+  if (days) parts.push(`${days}d`);
+  if (hours) parts.push(`${hours}h`);
+  if (minutes || parts.length === 0) parts.push(`${minutes}m`);
+  return `T${sign}${parts.slice(0, 2).join('')}`;
+}
+
+/** Parse a user-given time for a flag: ISO 8601; no offset means UTC. */
+export function parseFlagTime(flag: string, text: string): number {
+  const t = parseIsoTime(text);
+  if (t === undefined) throw new UsageError(`${flag}: '${text}' is not an ISO 8601 time (e.g. 2024-11-27T10:00Z)`);
+  return t;
+}

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClassifier, classify } from '../../src/classify/classify.js';
+import { checkSafeRegex } from '../../src/classify/compile.js';
+import { replyCodes } from '../../src/classify/status.js';
+import { SIGNATURES } from '../../src/classify/signatures.js';
+
+test('every signature sample lands on its own row, not an earlier one', () => {
+  for (const row of SIGNATURES) {
+    const c = classify({ ...row.sample });
+    assert.equal(c.signature, row.id, `sample of '${row.id}' matched '${c.signature}'`);
+    assert.equal(c.class, row.class);
+  }
+});
+
+test('signature ids are unique and every row names its source', () => {
+  const ids = SIGNATURES.map((r) => r.id);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const r of SIGNATURES) assert.ok(r.source.length > 5 && r.explanation.length > 5, r.id);
+});
+
+test('vendors reuse codes: 556 5.1.10 null MX vs 550 5.1.10 RecipientNotFound', () => {
+  assert.equal(classify({ smtpCode: '556', status: '5.1.10', text: '556 5.1.10 <x@example.com>: Recipient address rejected: Domain example.com does not accept mail (nullMX)' }).class, 'host-unknown');
+  assert.equal(classify({ smtpCode: '550', status: '5.1.10', text: '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup' }).class, 'user-unknown');
+  assert.equal(classify({ smtpCode: '550', status: '5.4.1', text: '550 5.4.1 Relay Access Denied ATTR35 [AM0PR01.eurprd01.prod.outlook.com]' }).class, 'domain-not-accepted');
+  assert.equal(classify({ smtpCode: '550', status: '5.4.1', text: '550 5.4.1 Recipient address rejected: Access denied. AS(201806281)' }).class, 'user-unknown');
+});
+
+test('sender-side refusals are never user-unknown', () => {
+  assert.equal(classify({ text: '550 5.1.1 <a@b.example>: Sender address rejected: User unknown in local recipient table' }).class, 'policy');
+  assert.equal(classify({ text: 'sender verify fail for <x@y.example>: Unknown user' }).class, 'policy');
+});
+
+test('delivered is always none; IMCEAEX recipients are user-unknown', () => {
+  assert.equal(classify({ outcome: 'delivered', text: '250 User unknown but ok' }).class, 'none');
+  assert.equal(classify({ recipient: 'IMCEAEX-_O=EXAMPLE_OU=EXCHANGE+20ADMINISTRATIVE+20GROUP_CN=RECIPIENTS_CN=JDOE@example.com', text: '' }).signature, 'exchange-imceaex');
+});
+
+test('user rows are tried before the built-in table; unsafe regexes are refused', () => {
+  const c = createClassifier([{ id: 'acme-unknown', class: 'user-unknown', vendor: 'Acme', phrases: ['no such inbox'], explanation: 'x', sample: { text: '' }, source: 'x' }]);
+  assert.equal(c.classify({ text: '550 No such inbox, sorry' }).signature, 'acme-unknown');
+  assert.throws(() => checkSafeRegex('(a+)+$', 'x'), /quantified group/);
+  assert.throws(() => checkSafeRegex('(a|aa)*b', 'x'), /quantified group/);
+  assert.throws(() => checkSafeRegex('(\\w)\\1', 'x'), /backreference/);
+  assert.ok(checkSafeRegex('^550 [a-z]+ unknown', 'x') instanceof RegExp);
+});
+
+test('replyCodes takes the last code pair of a flattened multi-line reply', () => {
+  assert.deepEqual(replyCodes('550-5.1.1 The email account that you tried to reach does not exist. 550 5.1.1 https://support.google.com/mail/?p=NoSuchUser - gsmtp'), { smtpCode: '550', status: '5.1.1' });
+  assert.deepEqual(replyCodes('511 sorry, no mailbox here by that name (#5.1.1 - chkuser)'), { smtpCode: '511', status: '5.1.1' });
+  assert.deepEqual(replyCodes('Connection refused'), { smtpCode: undefined, status: undefined });
+});

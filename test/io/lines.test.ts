@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { splitLines, type LineStats } from '../../src/io/lines.js';
+import { looksUtf16le } from '../../src/io/open.js';
+
+async function lines(chunks: Buffer[], max?: number): Promise<{ lines: string[]; firsts: number[]; stats: LineStats }> {
+  const stats: LineStats = { overlong: 0, bareCr: false };
+  async function* src(): AsyncGenerator<Buffer> { for (const c of chunks) yield c; }
+  const out: string[] = [];
+  const firsts: number[] = [];
+  for await (const b of splitLines(src(), stats, max)) { out.push(...b.lines); firsts.push(b.first); }
+  return { lines: out, firsts, stats };
+}
+
+test('LF, CRLF and a last line without newline', async () => {
+  const r = await lines([Buffer.from('a\r\nb\nc')]);
+  assert.deepEqual(r.lines, ['a', 'b', 'c']);
+});
+
+test('a line split across chunks, and a multi-byte character split across chunks', async () => {
+  const euro = Buffer.from('x€y\n');
+  const r = await lines([Buffer.from('hel'), Buffer.from('lo\nwo'), euro.subarray(0, 2), euro.subarray(2), Buffer.from('end\n')]);
+  assert.deepEqual(r.lines, ['hello', 'wox€y', 'end']);
+  assert.deepEqual(r.firsts, [1, 2, 3]);
+});
+
+test('bare-CR files are split on CR', async () => {
+  const r = await lines([Buffer.from('From: a\rTo: b\r\rbody\r')]);
+  assert.deepEqual(r.lines, ['From: a', 'To: b', '', 'body']);
+  assert.equal(r.stats.bareCr, true);
+});
+
+test('invalid UTF-8 becomes U+FFFD, NUL bytes are kept for the reader to judge', async () => {
+  const r = await lines([Buffer.from([0x61, 0xff, 0x62, 0x0a, 0x00, 0x63, 0x0a])]);
+  assert.deepEqual(r.lines, ['a\uFFFDb', '\u0000c']);
+});
+
+test('an endless line is cut at the cap, counted, and line numbers stay right', async () => {
+  const long = Buffer.alloc(100, 0x78);
+  const r = await lines([Buffer.from('first\n'), long, long, long, Buffer.from('zz\nlast\n')], 64);
+  assert.equal(r.lines.length, 3);
+  assert.equal(r.lines[1]!.length, 64);
+  assert.equal(r.lines[2], 'last');
+  assert.equal(r.stats.overlong, 1);
+  assert.deepEqual(r.firsts, [1, 2, 3]);
+});
+
+test('UTF-16LE without BOM is recognised by NUL bytes at odd offsets', () => {
+  assert.equal(looksUtf16le(Buffer.from('Timestamp,EventId,Source\r\n', 'utf16le')), true);
+  assert.equal(looksUtf16le(Buffer.from('Timestamp,EventId,Source\r\n', 'utf8')), false);
+});
