@@ -14,10 +14,11 @@ import type { DeliveryEvent, InputFormat } from '../types.js';
 import { eventsReader } from './events.js';
 import { eximReader } from './exim.js';
 import { syslogReader } from './maillog.js';
+import { dsnReader } from './dsn/index.js';
 import { newStats, type InputStats, type Reader } from './reader.js';
 
 /** Readers in detection order: the most specific signatures first. */
-export const READERS: readonly Reader[] = [eventsReader, syslogReader, eximReader];
+export const READERS: readonly Reader[] = [eventsReader, syslogReader, eximReader, dsnReader];
 
 export interface ReadEventsOptions {
   tz?: string;

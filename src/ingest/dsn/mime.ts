@@ -1,0 +1,101 @@
+/**
+ * The only importer of the MIME parser (mailparser). Returns a bounce message as plain data: its
+ * headers, its human-readable text, the `message/delivery-status` parts verbatim
+ * (`keepDeliveryStatus`, so they do not melt into the text), and the returned original's headers.
+ */
+
+import { simpleParser, type AddressObject, type Attachment } from 'mailparser';
+import { MAX_MIME_DEPTH } from '../../limits.js';
+
+export interface ParsedMessage {
+  subject: string;
+  from: string;
+  to: string;
+  date?: Date;
+  /** Lower-cased header name → first value as text. */
+  headers: Map<string, string>;
+  text: string;
+  /** `message/delivery-status` and `message/global-delivery-status` bodies. */
+  deliveryStatus: string[];
+  /** Header block of the returned original (`message/rfc822` or `text/rfc822-headers`). */
+  originalHeaders?: string;
+  /** `message/feedback-report` present: an ARF complaint, not a bounce. */
+  feedbackReport: boolean;
+  /** MIME nesting cut at MAX_MIME_DEPTH. */
+  depthCapped: boolean;
+}
+
+function addressText(a: AddressObject | AddressObject[] | undefined): string {
+  if (!a) return '';
+  return (Array.isArray(a) ? a : [a]).map((x) => x.value.map((v) => v.address ?? '').join(',')).join(',');
+}
+
+function headerText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(headerText).join(', ');
+  if (typeof v === 'object') {
+    const o = v as { text?: unknown; value?: unknown };
+    if (typeof o.text === 'string') return o.text;
+    if (typeof o.value === 'string') return o.value;
+  }
+  return String(v);
+}
+
+/** A MIME tree nested deeper than MAX_MIME_DEPTH is cut: its deeper boundaries are made inert. */
+function capDepth(raw: string): { text: string; capped: boolean } {
+  let depth = 0;
+  let capped = false;
+  // Count multipart boundaries declared; a message declaring more than the cap has its extra
+  // `boundary=` parameters renamed so the parser treats those bodies as opaque text.
+  const text = raw.replace(/boundary=/gi, (m) => {
+    depth++;
+    if (depth > MAX_MIME_DEPTH) { capped = true; return 'x-capped-boundary='; }
+    return m;
+  });
+  return { text, capped };
+}
+
+export async function parseMessage(raw: string): Promise<ParsedMessage> {
+  const { text: source, capped } = capDepth(raw);
+  const mail = await simpleParser(source, {
+    keepDeliveryStatus: true,
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    maxHtmlLengthToParse: 1_000_000,
+  });
+  const headers = new Map<string, string>();
+  for (const [k, v] of mail.headers) headers.set(k, headerText(v));
+  const deliveryStatus: string[] = [];
+  let originalHeaders: string | undefined;
+  let feedbackReport = false;
+  const atts: Attachment[] = mail.attachments ?? [];
+  for (const a of atts) {
+    const type = a.contentType.toLowerCase();
+    if (type === 'message/delivery-status' || type === 'message/global-delivery-status') {
+      deliveryStatus.push(a.content.toString('utf8'));
+    } else if (type === 'message/rfc822' || type === 'text/rfc822-headers' || type === 'message/global' || type === 'message/global-headers') {
+      if (originalHeaders === undefined) {
+        const body = a.content.toString('utf8');
+        const end = body.search(/\r?\n\r?\n/);
+        originalHeaders = end < 0 ? body : body.slice(0, end);
+      }
+    } else if (type === 'message/feedback-report') {
+      feedbackReport = true;
+    }
+  }
+  let text = mail.text ?? '';
+  if (!text.trim() && typeof mail.html === 'string') {
+    text = mail.html.replace(/<br\s*\/?>|<\/(?:p|div|tr|li|h\d)>/gi, '\n').replace(/<[^>]{0,2000}>/g, ' ')
+      .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&');
+  }
+  return {
+    subject: mail.subject ?? '',
+    from: addressText(mail.from),
+    to: addressText(mail.to),
+    date: mail.date,
+    headers, text, deliveryStatus, originalHeaders, feedbackReport, depthCapped: capped,
+  };
+}

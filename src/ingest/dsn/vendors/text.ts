@@ -1,0 +1,100 @@
+/**
+ * Recipients and diagnostics from the human-readable part of bounces that carry no (usable)
+ * message/delivery-status: qmail, Exim, Sendmail, Postfix's text, old Exchange, Microsoft 365,
+ * Gmail, Yahoo and others. Each family marks failed recipients its own way; the shapes below are
+ * tried in one pass over the lines, each a cheap prefix test before any pattern:
+ *
+ *   <user@example.com>:                       qmail, Postfix text, OpenSMTPD (then indented text)
+ *     user@example.com                         Exim, Gmail (an indented address alone on its line)
+ *   user@example.com<mailto:user@example.com>  Microsoft 365 / Exchange 2010+
+ *   RCPT TO:<user@example.com>                 Sendmail and other SMTP transcripts
+ *   X-Failed-Recipients: header                Exim
+ */
+
+export interface TextRecipient {
+  address: string;
+  diagnostic?: string;
+}
+
+const ADDRESS = /[A-Za-z0-9._%+!#$&'*/=?^`{|}~-]{1,128}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,10}[A-Za-z]{2,24}/;
+// `> ` quote markers are allowed in front: bounces are often forwarded as quoted text.
+const ALONE = new RegExp(`^[\\s>]*<?(${ADDRESS.source})>?:?\\s*(?:\\(.{0,200}\\))?$`);
+/** `user@example.com Invalid Address, ERROR_CODE :550 …` (Zoho and others): the reply on the same line. */
+const WITH_TEXT = new RegExp(`^[\\s>]*<?(${ADDRESS.source})>?[:,]?\\s+\\S`);
+const MAILTO = new RegExp(`^[\\s>]*(${ADDRESS.source})\\s*<mailto:`);
+const RCPT_TO = new RegExp(`RCPT TO: ?<(${ADDRESS.source})>`, 'i');
+const TEXT_LIMIT = 1000;
+/** Where the human-readable report ends and the returned message begins. */
+const END_OF_REPORT = /^\s*(?:-{3,}|={3,}|_{3,})|original message|message headers follow|^\s*(?:Reporting-MTA|Final-Recipient|Received|Return-Path):/i;
+
+export function hasReplyCode(text: string): boolean {
+  return /\b[245]\d\d[ -]|\b[245]\.\d{1,3}\.\d{1,3}\b/.test(text);
+}
+
+/** Lines that carry a reply or an explanation: these make up the diagnostic after a recipient. */
+function isReplyLine(l: string): boolean {
+  return /\b[245]\d\d[ -]|#[245]\.\d|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not found|no such|does not exist|doesn't|refused|rejected|denied|invalid|unavailable|quota|full|said:|returned|error|failed|sorry|not listed|disabled|inactive/i.test(l);
+}
+
+/** A failed recipient named on this line, and where the text after it starts. */
+function recipientOnLine(l: string): { address: string; end: number } | undefined {
+  const m = ALONE.exec(l) ?? MAILTO.exec(l) ?? RCPT_TO.exec(l);
+  if (m) return { address: m[1]!, end: m.index + m[0].length };
+  const w = WITH_TEXT.exec(l);
+  if (w && isReplyLine(l.slice(w[0].length - 1))) return { address: w[1]!, end: w[0].length - 1 };
+  return undefined;
+}
+
+export function textRecipients(text: string, failedHeader?: string): TextRecipient[] {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const found = new Map<string, TextRecipient>();
+  const add = (address: string, diagnostic: string | undefined): void => {
+    const key = address.toLowerCase();
+    const prev = found.get(key);
+    if (!prev) found.set(key, { address, diagnostic });
+    else if (diagnostic && (!prev.diagnostic || (!hasReplyCode(prev.diagnostic) && hasReplyCode(diagnostic)))) prev.diagnostic = diagnostic;
+  };
+  for (let i = 0; i < lines.length && i < 5000; i++) {
+    const l = lines[i]!;
+    if (l.length > 400 || !l.includes('@')) continue;
+    const hit = recipientOnLine(l);
+    if (!hit) continue;
+    const { address } = hit;
+    // The diagnostic: the rest of this line after the address, then following lines until the
+    // next recipient or the end of the report, keeping those that read like a reply.
+    const parts: string[] = [];
+    const restOfLine = l.slice(hit.end).trim();
+    if (restOfLine && isReplyLine(restOfLine)) parts.push(restOfLine);
+    // Blank lines are crossed: Gmail and Exim put the reply a paragraph below the address.
+    for (let j = i + 1; j < lines.length && j < i + 16; j++) {
+      const n = lines[j]!;
+      if (n.trim() === '') continue;
+      if (ALONE.test(n) || MAILTO.test(n) || END_OF_REPORT.test(n)) break;
+      if (isReplyLine(n)) parts.push(n.trim());
+      if (parts.join(' ').length > TEXT_LIMIT) break;
+    }
+    add(address, parts.length ? parts.join(' ').slice(0, TEXT_LIMIT) : undefined);
+  }
+  for (const a of (failedHeader ?? '').split(',')) {
+    const addr = ADDRESS.exec(a)?.[0];
+    if (addr) add(addr, undefined);
+  }
+  return [...found.values()];
+}
+
+/** A diagnostic anywhere in the text, for bounces that name the reply once for all recipients. */
+export function globalDiagnostic(text: string): string | undefined {
+  const patterns = [
+    /Remote Server returned '([^'\n]{3,500})'/,
+    /#([245]\d\d [245]\.\d{1,3}\.\d{1,3}[^#\n]{0,400})##?/,
+    /said: ([245]\d\d[ -][^\n]{3,500})/,
+    /<<< ([245]\d\d[ -][^\n]{3,500})/,
+    /^\s*([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}[^\n]{0,500})$/m,
+    /(?:The error that the other server returned was|Technical details of permanent failure):?\s*\n?\s*([^\n]{3,500})/,
+  ];
+  for (const p of patterns) {
+    const m = p.exec(text.length > 200_000 ? text.slice(0, 200_000) : text);
+    if (m) return m[1]!.trim();
+  }
+  return undefined;
+}
