@@ -38,7 +38,7 @@ export const MAX_ADDRESS_CHARS = 512;
 /** Bytes of one bounce message handed to the MIME parser; the rest is cut and counted. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-/** MIME nesting depth followed inside a bounce message (a 1,000-deep tree is an attack). */
+/** Multipart containers followed inside one bounce message (a 1,000-deep MIME tree is an attack). */
 export const MAX_MIME_DEPTH = 16;
 
 /** Recipients read from one bounce message. */

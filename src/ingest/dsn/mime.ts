@@ -43,12 +43,15 @@ function headerText(v: unknown): string {
   return String(v);
 }
 
-/** A MIME tree nested deeper than MAX_MIME_DEPTH is cut: its deeper boundaries are made inert. */
+/**
+ * Cap on multipart containers: a MIME tree 1,000 levels deep declares 1,000 boundaries. Past
+ * MAX_MIME_DEPTH declared boundaries, the further `boundary=` parameters are renamed so the parser
+ * reads those bodies as opaque text. (This counts containers, which bounds depth from above; a
+ * real bounce declares a handful.)
+ */
 function capDepth(raw: string): { text: string; capped: boolean } {
   let depth = 0;
   let capped = false;
-  // Count multipart boundaries declared; a message declaring more than the cap has its extra
-  // `boundary=` parameters renamed so the parser treats those bodies as opaque text.
   const text = raw.replace(/boundary=/gi, (m) => {
     depth++;
     if (depth > MAX_MIME_DEPTH) { capped = true; return 'x-capped-boundary='; }
