@@ -60,6 +60,7 @@ export function reportReading(stream: Pick<EventStream, 'inputs' | 'errors' | 's
     if (!opts.quiet) for (const n of s.notices) warn(`${s.file}: ${n}`);
     if (s.unrecognised) warn(`${s.file}: ${s.unrecognised} unrecognised line${s.unrecognised === 1 ? '' : 's'} (first at line ${s.firstUnrecognised})`);
     for (const [cap, n] of Object.entries(s.capped)) warn(`${s.file}: ${n} × ${cap}`);
+    if (!opts.quiet) for (const [kind, n] of Object.entries(s.nonEventKinds)) warn(`${s.file}: ${n} message${n === 1 ? '' : 's'}: ${kind}`);
   }
   if (stream.skipped.length) {
     const shown = stream.skipped.slice(0, 5).join(', ');

@@ -14,6 +14,8 @@ export interface InputStats {
   events: number;
   /** Records of a known program that carry no outcome (connect lines, qmgr lines, probes…). */
   nonEvents: number;
+  /** Why records gave no event, where a reader says (`auto-reply`, `not a bounce`…). */
+  nonEventKinds: Record<string, number>;
   /** Blank lines. */
   blank: number;
   /** Lines of programs other than the mail system (dovecot, amavis, opendkim…), per program. */
@@ -32,7 +34,7 @@ export interface InputStats {
 
 export function newStats(file: string): InputStats {
   return {
-    file, records: 0, eventRecords: 0, events: 0, nonEvents: 0, blank: 0, other: {}, otherTotal: 0,
+    file, records: 0, eventRecords: 0, events: 0, nonEvents: 0, nonEventKinds: {}, blank: 0, other: {}, otherTotal: 0,
     unrecognised: 0, overlong: 0, notices: [], capped: {},
   };
 }

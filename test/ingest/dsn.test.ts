@@ -13,7 +13,7 @@ test('fixtures/dsn: a Postfix DSN, a qmail bounce, an mbox (Gmail, Microsoft 365
   assert.equal(mbox.format, 'dsn');
   assert.equal(mbox.records, 3, 'three messages in the mbox');
   assert.equal(mbox.events, 2);
-  assert.equal(mbox.capped['messages: auto-reply'], 1, 'the out-of-office reply is recognised, not counted');
+  assert.deepEqual(mbox.nonEventKinds, { 'auto-reply': 1 }, 'the out-of-office reply is recognised, not counted');
 });
 
 test('Postfix DSN: fields from the report, sender and Message-ID from the returned headers', async () => {

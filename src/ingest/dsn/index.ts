@@ -44,13 +44,17 @@ function angle(v: string | undefined): string | undefined {
   return (m ? m[1] : v).trim() || undefined;
 }
 
-/** Hosts that mean Exchange Online answered (DESIGN.md § Who answered). */
-function answerer(host: string | undefined): HostRef {
-  if (!host) return {};
-  const h = host.replace(/\.$/, '').toLowerCase();
-  if (h.endsWith('.outlook.com')) return { host: 'exchange-online' };
-  const ip = /^\[?(\d{1,3}(?:\.\d{1,3}){3})\]?$/.exec(h)?.[1];
-  return ip ? { ip } : { host: h };
+/** `dns; mx.example.com`, `[192.0.2.1]`, `192.0.2.1` → host or IP. */
+function hostRef(value: string | undefined): HostRef {
+  if (!value) return {};
+  const v = value.replace(/\.$/, '').toLowerCase();
+  const ip = /^\[?(\d{1,3}(?:\.\d{1,3}){3})\]?$/.exec(v)?.[1];
+  return ip ? { ip } : { host: v };
+}
+
+/** Whose answer it is: a host under outlook.com is the identity `exchange-online` (DESIGN.md § Who answered). */
+function answerer(ref: HostRef): HostRef {
+  return ref.host?.endsWith('.outlook.com') ? { host: 'exchange-online' } : ref;
 }
 
 /**
@@ -116,6 +120,7 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
   const data = subject ? { subject: subject.slice(0, 200) } : undefined;
 
   if (recipients.some((r) => r.finalRecipient || r.originalRecipient)) {
+    if (recipients.length > MAX_RECIPIENTS_PER_MESSAGE) countCap(ctx.stats, 'recipients past MAX_RECIPIENTS_PER_MESSAGE');
     for (const r of recipients.slice(0, MAX_RECIPIENTS_PER_MESSAGE)) {
       const address = r.finalRecipient ?? r.originalRecipient;
       if (!address) continue;
@@ -125,15 +130,14 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
       const time = parseMailDate(r.lastAttemptDate) ?? parseMailDate(r.arrivalDate) ?? fallbackTime;
       const candidates = [r.diagnosticCode, textHit?.diagnostic, textDiag].filter((d): d is string => !!d);
       const diagnostic = candidates.find(hasReplyCode) ?? candidates[0];
-      const remote = r.remoteMta;
+      const remote = hostRef(r.remoteMta);
       events.push(buildEvent({
         time, source: 'dsn', origin, recipient: address,
         originalRecipient: r.originalRecipient && r.finalRecipient && normaliseAddress(r.originalRecipient).address.toLowerCase() !== norm ? r.originalRecipient : undefined,
         sender, messageId, outcome, status: r.status, diagnostic,
-        remoteHost: remote && !/^\[?\d/.test(remote) ? remote : undefined,
-        remoteIp: remote && /^\[?\d{1,3}(?:\.\d{1,3}){3}\]?$/.test(remote) ? remote.replace(/[[\]]/g, '') : undefined,
+        remoteHost: remote.host, remoteIp: remote.ip,
         reporter: r.reportingMta,
-        answeredBy: answerer(remote ?? r.reportingMta),
+        answeredBy: answerer(r.remoteMta ? remote : hostRef(r.reportingMta)),
         data,
       }, ctx.classifier));
     }
@@ -141,6 +145,7 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
     const own = new Set([m.from.toLowerCase(), m.to.toLowerCase(), (sender ?? '').toLowerCase()]);
     const reporter = (/(?:at|from) host ([a-z0-9.-]+\.[a-z]{2,})/i.exec(m.text)?.[1] ?? /qmail-send program at ([a-z0-9.-]+)/i.exec(m.text)?.[1]
       ?? /Generating server: ([a-z0-9.-]+)/i.exec(m.text)?.[1])?.replace(/\.+$/, '');
+    if (fromText.length > MAX_RECIPIENTS_PER_MESSAGE) countCap(ctx.stats, 'recipients past MAX_RECIPIENTS_PER_MESSAGE');
     for (const t of fromText.slice(0, MAX_RECIPIENTS_PER_MESSAGE)) {
       const lower = t.address.toLowerCase();
       if (own.has(lower) || /^(?:mailer-daemon|postmaster)@/.test(lower)) continue;
@@ -151,7 +156,7 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
         time: fallbackTime, source: 'dsn', origin, recipient: t.address, sender, messageId,
         outcome: /\b4\d\d[ -]|\b4\.\d{1,3}\.\d{1,3}\b|delayed|will (?:keep trying|retry)/i.test(diagnostic ?? '') && !/\b5\d\d[ -]|\b5\.\d/.test(diagnostic ?? '') ? 'deferred' : 'bounced',
         diagnostic, remoteHost: remote?.[1], remoteIp: remote?.[2], reporter,
-        answeredBy: remote ? { ...answerer(remote[1]), ...(remote[1]!.toLowerCase().endsWith('.outlook.com') ? {} : { ip: remote[2] }) } : answerer(reporter),
+        answeredBy: answerer(remote ? { host: remote[1]!.toLowerCase(), ip: remote[2] } : hostRef(reporter)),
         data,
       }, ctx.classifier));
     }
@@ -195,8 +200,8 @@ export const dsnReader: Reader = {
         yield result.events;
       } else {
         stats.nonEvents++;
-        const k = `messages: ${result.skipped ?? 'no event'}`;
-        stats.capped[k] = (stats.capped[k] ?? 0) + 1;
+        const kind = result.skipped ?? 'no event';
+        stats.nonEventKinds[kind] = (stats.nonEventKinds[kind] ?? 0) + 1;
       }
     }
   },

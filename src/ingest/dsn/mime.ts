@@ -89,11 +89,8 @@ export async function parseMessage(raw: string): Promise<ParsedMessage> {
       feedbackReport = true;
     }
   }
-  let text = mail.text ?? '';
-  if (!text.trim() && typeof mail.html === 'string') {
-    text = mail.html.replace(/<br\s*\/?>|<\/(?:p|div|tr|li|h\d)>/gi, '\n').replace(/<[^>]{0,2000}>/g, ' ')
-      .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&');
-  }
+  // mailparser fills `text` from the HTML part when there is no text part (html-to-text).
+  const text = mail.text ?? '';
   return {
     subject: mail.subject ?? '',
     from: addressText(mail.from),

@@ -63,15 +63,16 @@ export function textRecipients(text: string, failedHeader?: string): TextRecipie
     // The diagnostic: the rest of this line after the address, then following lines until the
     // next recipient or the end of the report, keeping those that read like a reply.
     const parts: string[] = [];
+    let length = 0;
     const restOfLine = l.slice(hit.end).trim();
-    if (restOfLine && isReplyLine(restOfLine)) parts.push(restOfLine);
+    if (restOfLine && isReplyLine(restOfLine)) { parts.push(restOfLine); length += restOfLine.length + 1; }
     // Blank lines are crossed: Gmail and Exim put the reply a paragraph below the address.
     for (let j = i + 1; j < lines.length && j < i + 16; j++) {
       const n = lines[j]!;
       if (n.trim() === '') continue;
       if (ALONE.test(n) || MAILTO.test(n) || END_OF_REPORT.test(n)) break;
-      if (isReplyLine(n)) parts.push(n.trim());
-      if (parts.join(' ').length > TEXT_LIMIT) break;
+      if (isReplyLine(n)) { parts.push(n.trim()); length += n.trim().length + 1; }
+      if (length - 1 > TEXT_LIMIT) break;
     }
     add(address, parts.length ? parts.join(' ').slice(0, TEXT_LIMIT) : undefined);
   }
@@ -92,8 +93,9 @@ export function globalDiagnostic(text: string): string | undefined {
     /^\s*([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}[^\n]{0,500})$/m,
     /(?:The error that the other server returned was|Technical details of permanent failure):?\s*\n?\s*([^\n]{3,500})/,
   ];
+  const head = text.length > 200_000 ? text.slice(0, 200_000) : text;
   for (const p of patterns) {
-    const m = p.exec(text.length > 200_000 ? text.slice(0, 200_000) : text);
+    const m = p.exec(head);
     if (m) return m[1]!.trim();
   }
   return undefined;
