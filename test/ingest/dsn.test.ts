@@ -40,6 +40,7 @@ test('NDRs reported by *.outlook.com are answered by the exchange-online identit
   assert.deepEqual(ndr.answeredBy, { host: 'exchange-online' });
   assert.equal(ndr.signature, 'exchange-imceaex');
   assert.equal(ndr.origin.message, 2);
+  assert.equal(events[0]!.origin.message, 1, 'the first message of an mbox is numbered too');
 });
 
 test('parseDeliveryStatus: folded lines, type prefixes, several recipients', () => {

@@ -108,7 +108,7 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
   const bounceDate = m.date?.getTime() ?? parseMailDate(m.headers.get('date'));
   const envelopeDate = parseMailDate(raw.envelopeDate);
   const fallbackTime = bounceDate ?? envelopeDate ?? ctx.referenceTime ?? 0;
-  const origin = { file: ctx.file, line: raw.line, ...(raw.index > 1 || raw.line > 1 ? { message: raw.index } : {}) };
+  const origin = { file: ctx.file, line: raw.line, ...(raw.mbox ? { message: raw.index } : {}) };
 
   const reports = m.deliveryStatus.map(parseDeliveryStatus);
   const recipients: (DsnRecipient & { reportingMta?: string; arrivalDate?: string })[] = [];

@@ -10,6 +10,8 @@ import { MAX_MESSAGE_BYTES } from '../../limits.js';
 export interface RawMessage {
   /** 1-based index inside the file. */
   index: number;
+  /** True when the file is an mbox (its messages are numbered in origins). */
+  mbox: boolean;
   /** Line where the message starts (the `From ` line in an mbox). */
   line: number;
   /** The mbox `From ` line's date, when there is one. */
@@ -34,7 +36,7 @@ export async function* splitMessages(lines: AsyncIterable<LineBatch>, maxBytes =
 
   const flush = (): RawMessage | undefined => {
     if (!any) return undefined;
-    const msg: RawMessage = { index: ++index, line: start, envelopeDate, text: parts.join('\n'), truncated };
+    const msg: RawMessage = { index: ++index, mbox: mbox === true, line: start, envelopeDate, text: parts.join('\n'), truncated };
     parts = [];
     size = 0;
     truncated = false;
