@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { BouncelensError } from '../errors.js';
+import { runAnalyze, type AnalyzeFlags } from './commands/analyze.js';
 import { runEvents, type EventsFlags } from './commands/events.js';
 import { collect } from './options.js';
 import { ClosedPipe, warn } from './output.js';
@@ -38,6 +39,23 @@ function program(): Command {
       .option('--class <class>', 'keep only events of these classes (comma-separated, repeatable)', collect),
   ).action(async (inputs: string[], flags: EventsFlags) => {
     process.exitCode = await runEvents(inputs, flags);
+  });
+
+  addReadingFlags(
+    prog.command('analyze')
+      .description('diagnose user-unknown and domain-refusal bounces around a migration cutover')
+      .argument('[inputs...]', 'files, directories, globs, or - for stdin', [])
+      .option('--cutover <time>', 'cutover time (ISO 8601; no offset = UTC), or DOMAIN=TIME; repeatable', collect)
+      .option('--old-mx <hosts>', 'old MX host names (*.suffix allowed) and/or IPs, comma-separated, repeatable', collect)
+      .option('--new-mx <hosts>', 'new MX host names and/or IPs, or exchange-online; comma-separated, repeatable', collect)
+      .option('--domain <domains>', 'the migrated domains (default: those answered by a listed host)', collect)
+      .option('--old-users <file>', 'directory export of the old system (list, CSV with an address column, or Postfix map)', collect)
+      .option('--new-users <file>', 'directory export of the new system', collect)
+      .option('--config <file>', 'JSON file with the same keys (camelCase); flags win')
+      .option('--format <format>', 'table (default), csv or json')
+      .option('-o, --output <file>', 'write to this file instead of stdout'),
+  ).action(async (inputs: string[], flags: AnalyzeFlags) => {
+    process.exitCode = await runAnalyze(inputs, flags);
   });
 
   return prog;

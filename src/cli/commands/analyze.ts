@@ -1,0 +1,51 @@
+/** `bouncelens analyze`: the diagnosis, as a table (default), CSV or JSON. */
+
+import { analyze } from '../../correlate/index.js';
+import { resolveContext } from '../../correlate/context.js';
+import { REPORT_FORMATS, RENDERERS, type Report } from '../../report/index.js';
+import { isoUtc } from '../../time.js';
+import { loadConfig, mergeConfig } from '../config.js';
+import { parseChoice, resolveReading, type RawReadingFlags } from '../options.js';
+import { openOutput, reportReading } from '../output.js';
+
+export interface AnalyzeFlags extends RawReadingFlags {
+  format?: string;
+  output?: string;
+  config?: string;
+  cutover?: string[];
+  oldMx?: string[];
+  newMx?: string[];
+  domain?: string[];
+  oldUsers?: string[];
+  newUsers?: string[];
+}
+
+export async function runAnalyze(inputs: string[], rawFlags: AnalyzeFlags): Promise<number> {
+  const flags = rawFlags.config ? mergeConfig(rawFlags, await loadConfig(rawFlags.config)) : rawFlags;
+  const format = parseChoice('--format', flags.format ?? 'table', REPORT_FORMATS);
+  const settings = await resolveReading(flags);
+  const context = await resolveContext(flags);
+  const out = await openOutput(flags.output);
+  const result = await analyze(inputs, context, { ...settings.read, since: settings.since, until: settings.until });
+  const report: Report = {
+    ...result,
+    context: {
+      cutover: {
+        given: [
+          ...(context.cutover.all !== undefined ? [isoUtc(context.cutover.all)] : []),
+          ...[...context.cutover.perDomain].map(([d, t]) => `${d}=${isoUtc(t)}`),
+        ],
+        assumedUtc: context.cutover.assumedUtc,
+      },
+      oldMx: context.hosts.old.entries,
+      newMx: context.hosts.new.entries,
+      domainScope: result.scope,
+      since: settings.since === undefined ? undefined : isoUtc(settings.since),
+      until: settings.until === undefined ? undefined : isoUtc(settings.until),
+    },
+  };
+  await out.write(RENDERERS[format](report));
+  await out.close();
+  reportReading(result, { tzGiven: settings.tzGiven, quiet: settings.quiet, tz: settings.read.tz ?? 'UTC' });
+  return result.errors.length ? 2 : 0;
+}

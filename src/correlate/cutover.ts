@@ -1,0 +1,125 @@
+/**
+ * inferCutover(): when `--cutover` is absent, per domain (DESIGN.md § MigrationContext).
+ * With host lists: the first answer by a new host after which new hosts answer most of the
+ * domain's attempts. Without: the lasting change of the host (provider) that answers for the
+ * domain, which then also defines old and new, at `low` confidence. One provider rotating its
+ * own hosts (same registrable domain) is not a change.
+ */
+
+import { isoUtc } from '../time.js';
+import type { Confidence } from './finding.js';
+import { hostLabel, type HostRole } from './hosts.js';
+import type { HostRef } from '../types.js';
+
+export const HOUR = 3_600_000;
+
+/** Answers of one domain, bucketed by hour and host: bounded by hours × hosts, not by events. */
+export interface AnswerLog {
+  hosts: Map<string, HostRef & { first: number; last: number; count: number }>;
+  /** hour → host key → { count, first answer time in that hour } */
+  buckets: Map<number, Map<string, { count: number; first: number }>>;
+}
+
+export function newAnswerLog(): AnswerLog {
+  return { hosts: new Map(), buckets: new Map() };
+}
+
+export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: number): void {
+  const h = log.hosts.get(key);
+  if (h) {
+    h.count++;
+    if (t < h.first) h.first = t;
+    if (t > h.last) h.last = t;
+  } else {
+    log.hosts.set(key, { ...ref, first: t, last: t, count: 1 });
+  }
+  const hour = Math.floor(t / HOUR);
+  let b = log.buckets.get(hour);
+  if (!b) log.buckets.set(hour, (b = new Map()));
+  const c = b.get(key);
+  if (c) { c.count++; if (t < c.first) c.first = t; } else b.set(key, { count: 1, first: t });
+}
+
+export interface InferredCutover {
+  time: number;
+  confidence: Confidence;
+  evidence: string;
+  /** Without host lists: which hosts the change made old and new. */
+  roles?: Map<string, HostRole>;
+}
+
+/**
+ * The first hour in which `isNew` hosts answer, from which on they answer at least half of the
+ * answers by new or old hosts; returns the first new answer in that hour.
+ */
+function firstLastingChange(log: AnswerLog, isNew: (key: string) => boolean, isOld: (key: string) => boolean): { time: number; host: string; newAfter: number; totalAfter: number; oldBefore: number } | undefined {
+  const hours = [...log.buckets.keys()].sort((a, b) => a - b);
+  const perHour = hours.map((h) => {
+    let n = 0, o = 0, first = Infinity, host = '';
+    for (const [key, c] of log.buckets.get(h)!) {
+      if (isNew(key)) { n += c.count; if (c.first < first) { first = c.first; host = key; } }
+      else if (isOld(key)) o += c.count;
+    }
+    return { n, o, first, host };
+  });
+  let newAfter = 0, oldAfter = 0;
+  for (const p of perHour) { newAfter += p.n; oldAfter += p.o; }
+  let oldBefore = 0;
+  for (const p of perHour) {
+    if (p.n > 0 && newAfter >= oldAfter) return { time: p.first, host: p.host, newAfter, totalAfter: newAfter + oldAfter, oldBefore };
+    newAfter -= p.n;
+    oldAfter -= p.o;
+    oldBefore += p.o;
+  }
+  return undefined;
+}
+
+export function inferWithHostLists(log: AnswerLog, role: (ref: HostRef) => HostRole): InferredCutover | { missing: string } {
+  const roleOfKey = (k: string): HostRole => role(log.hosts.get(k)!);
+  const change = firstLastingChange(log, (k) => roleOfKey(k) === 'new', (k) => roleOfKey(k) === 'old' || roleOfKey(k) === 'stale-a');
+  if (!change) return { missing: 'no lasting answer by a listed new host: give --cutover' };
+  const host = hostLabel(log.hosts.get(change.host)!);
+  const share = `${change.newAfter} of ${change.totalAfter} answers by listed hosts from then on came from new hosts`;
+  if (change.oldBefore === 0) {
+    return { time: change.time, confidence: 'low', evidence: `first answer by new host ${host} at ${isoUtc(change.time)}, but no old host answered before it (the cutover may be earlier); ${share}` };
+  }
+  return { time: change.time, confidence: 'medium', evidence: `first answer by new host ${host} at ${isoUtc(change.time)}; ${share}` };
+}
+
+/**
+ * The provider a host belongs to: its registrable domain (approximated), or the identity itself.
+ * A host under the recipient domain itself (`oldmx.example.org` for example.org) is self-hosted:
+ * there each host is its own "provider", so moving from one own server to another is a change.
+ */
+export function providerOf(ref: HostRef, domain: string): string {
+  const host = ref.host?.toLowerCase();
+  if (!host) return ref.ip ? ref.ip.split('.').slice(0, 3).join('.') : '?';
+  if (!host.includes('.') || host === domain || host.endsWith(`.${domain}`)) return host;
+  const labels = host.split('.');
+  // Two labels, or three under a short second level (example.co.uk, example.com.au).
+  const n = labels.length >= 3 && labels[labels.length - 2]!.length <= 3 && labels[labels.length - 1]!.length === 2 ? 3 : 2;
+  return labels.slice(-n).join('.');
+}
+
+export function inferWithoutHostLists(log: AnswerLog, domain: string): InferredCutover | { missing: string } {
+  const provider = new Map<string, string>();
+  for (const [k, ref] of log.hosts) provider.set(k, providerOf(ref, domain));
+  const hours = [...log.buckets.keys()].sort((a, b) => a - b);
+  if (hours.length === 0) return { missing: 'no answers for this domain: give --cutover and --old-mx/--new-mx' };
+  // The provider answering most in the last quarter of the domain's hours is the new one.
+  const tail = hours.slice(Math.floor(hours.length * 0.75));
+  const counts = new Map<string, number>();
+  for (const h of tail) for (const [k, c] of log.buckets.get(h)!) counts.set(provider.get(k)!, (counts.get(provider.get(k)!) ?? 0) + c.count);
+  const winner = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
+  const change = firstLastingChange(log, (k) => provider.get(k) === winner, (k) => provider.get(k) !== winner);
+  if (!change || change.oldBefore === 0) return { missing: 'the answering host never changed: give --cutover and --old-mx/--new-mx' };
+  const roles = new Map<string, HostRole>();
+  const oldProviders = new Set<string>();
+  for (const [k, h] of log.hosts) if (provider.get(k) !== winner && h.first < change.time) oldProviders.add(provider.get(k)!);
+  for (const k of log.hosts.keys()) roles.set(k, provider.get(k) === winner ? 'new' : oldProviders.has(provider.get(k)!) ? 'old' : 'other');
+  return {
+    time: change.time, confidence: 'low', roles,
+    evidence: `no host lists: answers moved from ${[...oldProviders].join(', ')} to ${winner} at ${isoUtc(change.time)} (${change.newAfter} of ${change.totalAfter} answers from then on); old and new hosts are inferred from that change`,
+  };
+}
+

@@ -1,0 +1,21 @@
+/** The `analyze` CSV: exactly DESIGN.md's columns, in order, one row per finding. */
+
+import { stringify } from 'csv-stringify/sync';
+import type { Finding } from '../correlate/finding.js';
+import { guardCell, terminalText } from './cells.js';
+
+export const FINDING_COLUMNS = [
+  'domain', 'recipient', 'cause', 'confidence', 'events', 'first_seen', 'last_seen', 'offset_first', 'resolved_at',
+  'remote_hosts', 'statuses', 'sample_diagnostic', 'evidence', 'fix', 'sources',
+] as const;
+
+export function findingRow(f: Finding): string[] {
+  return [
+    f.domain, f.recipient, f.cause, f.confidence, String(f.events), f.firstSeen, f.lastSeen, f.offsetFirst, f.resolvedAt,
+    f.remoteHosts.join(';'), f.statuses.join(';'), f.sampleDiagnostic, f.evidence, f.fix, f.sources.join(';'),
+  ].map((v) => guardCell(terminalText(v ?? '')));
+}
+
+export function renderCsv(findings: readonly Finding[]): string {
+  return stringify([FINDING_COLUMNS as unknown as string[], ...findings.map(findingRow)]);
+}

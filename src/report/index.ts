@@ -1,0 +1,29 @@
+/** Report formats of `analyze` and their renderers. */
+
+import type { AnalyzeResult } from '../correlate/index.js';
+import { renderCsv } from './csv.js';
+import { renderJson } from './json.js';
+import { renderTable } from './table.js';
+
+export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** What the report says about the run itself. */
+export interface ReportContext {
+  cutover: { given: string[]; assumedUtc: boolean };
+  oldMx: string[];
+  newMx: string[];
+  domainScope: AnalyzeResult['scope'];
+  since?: string;
+  until?: string;
+}
+
+export interface Report extends AnalyzeResult {
+  context: ReportContext;
+}
+
+export const RENDERERS: Record<ReportFormat, (r: Report) => string> = {
+  table: renderTable,
+  csv: (r) => renderCsv(r.findings),
+  json: renderJson,
+};

@@ -1,0 +1,85 @@
+/**
+ * The terminal view of `analyze`: context, inputs, a summary per domain, the findings, what to do
+ * per cause, and an hourly timeline of user-unknown attempts around each cutover. Every text that
+ * came from a log passes through terminalText (no control characters reach the terminal).
+ */
+
+import Table from 'cli-table3';
+import { CAUSE_INFO } from '../correlate/causes.js';
+import { CAUSES } from '../correlate/finding.js';
+import { TIMELINE_HOURS_BEFORE } from '../correlate/summary.js';
+import { terminalText as t } from './cells.js';
+import type { Report } from './index.js';
+
+const PLAIN: { head: string[]; border: string[] } = { head: [], border: [] };
+const BARS = ' ▁▂▃▄▅▆▇█';
+
+function table(head: string[], colWidths?: number[]): Table.Table {
+  return new Table({ head, style: { ...PLAIN }, wordWrap: true, wrapOnWordBoundary: true, ...(colWidths ? { colWidths } : {}) });
+}
+
+export function renderTable(r: Report): string {
+  const out: string[] = [];
+  const c = r.context;
+  out.push('bouncelens analyze');
+  out.push(`  cutover: ${c.cutover.given.length ? c.cutover.given.join(', ') + (c.cutover.assumedUtc ? ' (no offset given: read as UTC)' : '') : 'not given — inferred per domain where the evidence allows'}`);
+  out.push(`  old MX: ${c.oldMx.length ? c.oldMx.join(', ') : '(none given)'}`);
+  out.push(`  new MX: ${c.newMx.length ? c.newMx.join(', ') : '(none given)'}`);
+  out.push(`  domains: ${c.domainScope === 'given' ? 'as given with --domain' : c.domainScope === 'host lists' ? 'those answered by a listed old or new host, or in the user lists' : 'every domain seen (no host lists given)'}`);
+  if (c.since || c.until) out.push(`  reported window: ${c.since ?? '…'} to ${c.until ?? '…'}`);
+  out.push('');
+
+  const inputs = table(['input', 'format', 'records', 'events', 'unrecognised']);
+  for (const s of r.inputs) inputs.push([t(s.file), s.format ?? '?', s.records, s.events, s.unrecognised ? `${s.unrecognised} (first at line ${s.firstUnrecognised})` : 0]);
+  out.push(inputs.toString(), '');
+
+  if (r.domains.length === 0) {
+    out.push('No domain in scope: no event was answered by a listed host (check --old-mx/--new-mx/--domain).');
+    return out.join('\n') + '\n';
+  }
+  const domains = table(['domain', 'cutover', 'attempts by class', 'findings by cause', 'stale MX'], [22, 34, 30, 30, 22]);
+  for (const d of r.domains) {
+    const cut = d.cutover.time ? `${d.cutover.time} (${d.cutover.how}, ${d.cutover.confidence})` : `unknown: ${d.cutover.evidence}`;
+    const classes = Object.entries(d.byClass).map(([k, v]) => `${k} ${v}`).join('\n') || '-';
+    const causes = Object.entries(d.findingsByCause).map(([k, v]) => `${k} ${v}`).join('\n') || 'none';
+    const stale = [d.staleMxStopped ? `old host last answered ${d.staleMxStopped}` : '', d.connectionFailuresToOldAfterCutover ? `${d.connectionFailuresToOldAfterCutover} connection failures to old hosts after cutover` : '', d.looksNotAccepted ? 'looks NOT ACCEPTED at the new host' : ''].filter(Boolean).join('\n') || '-';
+    domains.push([t(d.domain), t(cut), classes, causes, stale]);
+  }
+  out.push(domains.toString(), '');
+  for (const d of r.domains) if (d.cutover.how === 'inferred') out.push(`  ${t(d.domain)}: cutover inferred — ${t(d.cutover.evidence)}`);
+  if (r.domains.some((d) => d.cutover.how === 'inferred')) out.push('');
+
+  if (r.findings.length === 0) {
+    out.push('No findings: no user-unknown or domain-refusal attempt in the domains in scope.');
+  } else {
+    const findings = table(['domain', 'recipient', 'cause', 'conf.', 'n', 'first', 'evidence'], [18, 30, 21, 8, 4, 10, 60]);
+    for (const f of r.findings) {
+      findings.push([t(f.domain), t(f.recipient), f.cause, f.confidence, f.events, f.offsetFirst ?? f.firstSeen.slice(0, 16), t(f.evidence) + (f.x500 ? `\nadd: ${t(f.x500)}` : '')]);
+    }
+    out.push(findings.toString(), '');
+    out.push('What to do:');
+    for (const cause of CAUSES) {
+      if (r.findings.some((f) => f.cause === cause)) out.push(`  ${cause} — ${CAUSE_INFO[cause].title}: ${CAUSE_INFO[cause].fix}`);
+    }
+    out.push('');
+  }
+
+  const byDomain = new Map<string, number[]>();
+  for (const row of r.timeline) {
+    let list = byDomain.get(row.domain);
+    if (!list) byDomain.set(row.domain, (list = []));
+    list.push(row.userUnknown);
+  }
+  const active = [...byDomain].filter(([, counts]) => counts.some((n) => n > 0));
+  if (active.length) {
+    out.push('User-unknown attempts per hour, 24 h before to 72 h after the cutover (| marks the cutover):');
+    const width = Math.max(...active.map(([d]) => d.length));
+    for (const [domain, counts] of active) {
+      const max = Math.max(...counts);
+      const bars = counts.map((n) => (n === 0 ? '·' : BARS[Math.max(1, Math.ceil((n / max) * 8))]!)).join('');
+      out.push(`  ${t(domain).padEnd(width)}  ${bars.slice(0, TIMELINE_HOURS_BEFORE)}|${bars.slice(TIMELINE_HOURS_BEFORE)}  max ${max}/h`);
+    }
+    out.push(`  ${''.padEnd(width)}  -24h${' '.repeat(TIMELINE_HOURS_BEFORE - 4)}T${' '.repeat(23)}+24h${' '.repeat(20)}+48h${' '.repeat(20)}+72h`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,69 @@
+/** The bundled incident (fixtures/incident): the findings CSV is compared exactly with expected.csv. */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { CLI, fixture, ROOT } from '../helpers/paths.js';
+
+function analyze(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'analyze', '--quiet', ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('incident: every cause found, with evidence, as expected.csv says', () => {
+  const r = analyze('--config', 'fixtures/incident/context.json', '--format', 'csv', 'fixtures/incident/inputs');
+  assert.equal(r.code, 0, r.stderr);
+  const expectedPath = fixture('incident', 'expected.csv');
+  if (process.env.UPDATE === '1') writeFileSync(expectedPath, r.stdout);
+  assert.equal(r.stdout, readFileSync(expectedPath, 'utf8'), 'findings differ from fixtures/incident/expected.csv (UPDATE=1 rewrites it)');
+  const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
+  const causes = new Set(rows.map((c) => c[2]));
+  for (const cause of ['legacy-dn', 'pre-existing', 'stale-a-record', 'stale-mx', 'domain-not-accepted', 'unprovisioned-user']) {
+    assert.ok(causes.has(cause), `the incident exercises ${cause}`);
+  }
+  assert.ok(!r.stdout.includes('shop.example'), 'a domain no listed host answers for is out of scope');
+  assert.ok(!r.stdout.includes('carol@') && !r.stdout.includes('paul@'), 'greylisting and a full mailbox make no finding');
+});
+
+test('incident: table view names the context, counts inputs, draws the timeline; json has the documented keys', () => {
+  const table = analyze('--config', 'fixtures/incident/context.json', 'fixtures/incident/inputs');
+  assert.equal(table.code, 0);
+  assert.match(table.stdout, /cutover: 2024-11-27T09:00:00\.000Z/);
+  assert.match(table.stdout, /fixtures\/incident\/inputs\/relay1-mail\.log +│ postfix +│ 266 +│ 130 +│ 0/);
+  assert.match(table.stdout, /\| marks the cutover/);
+  assert.match(table.stdout, /example\.net +·{24}\|·█/);
+  const json = JSON.parse(analyze('--config', 'fixtures/incident/context.json', '--format', 'json', 'fixtures/incident/inputs').stdout) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(json), ['context', 'inputs', 'domains', 'findings', 'timeline']);
+});
+
+test('analyze: bad flags and config exit 2 with one line', () => {
+  const cases: [string[], RegExp][] = [
+    [['--cutover', 'yesterday'], /--cutover: 'yesterday' is not an ISO 8601 time/],
+    [['--old-mx', 'mx one'], /--old-mx: 'mx one' is neither a host name nor an IP address/],
+    [['--tz', 'Nowhere/Land'], /unknown time zone/],
+    [['--old-users', 'no/such/file.txt'], /--old-users no\/such\/file\.txt: no such file or directory/],
+    [['--config', 'fixtures/incident/inputs/mx-mail.log'], /--config .*not valid JSON/],
+  ];
+  for (const [args, message] of cases) {
+    const r = analyze(...args, 'fixtures/incident/inputs');
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
+
+test('analyze: a config file with an unknown key exits 2', () => {
+  const r = spawnSync(process.execPath, [CLI, 'analyze', '--config', '-'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 2);
+});
+
+test('analyze: inputs without any user-unknown event give an empty findings list, exit 0', () => {
+  const r = analyze('--year', '2024', '--cutover', '2024-11-27T09:00Z', '--format', 'json', 'fixtures/exim/mainlog');
+  assert.equal(r.code, 0);
+  const json = JSON.parse(r.stdout) as { findings: unknown[] };
+  assert.ok(Array.isArray(json.findings));
+  const table = analyze('--cutover', '2024-11-27T09:00Z', '--old-mx', 'mx.old.example', '--new-mx', 'mx.new.example', 'fixtures/postfix/rsyslog-iso.log');
+  assert.equal(table.code, 0);
+  assert.match(table.stdout, /No domain in scope/);
+});
