@@ -130,3 +130,45 @@ export function parseFlagTime(flag: string, text: string): number {
   if (t === undefined) throw new UsageError(`${flag}: '${text}' is not an ISO 8601 time (e.g. 2024-11-27T10:00Z)`);
   return t;
 }
+
+export type DateOrder = 'dmy' | 'mdy';
+
+const CULTURE = /^(\d{1,4})([./-])(\d{1,2})\2(\d{2,4})[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,7}))?)?\s*([AaPp]\.?[Mm]\.?)?$/;
+
+/**
+ * Dates as Windows PowerShell writes them in the current culture (`27.11.2024 10:00:01`,
+ * `11/27/2024 10:00:01 AM`, `27/11/2024 10:00`), without zone: read in `zone`. The day/month order
+ * is `order` when given, else inferred from the text (a field over 12, `.` as separator → day
+ * first, AM/PM → month first); `guessed` says when it was a guess. ISO dates are read as ISO.
+ */
+export function parseCultureTime(text: string, zone: string, order?: DateOrder): { ms: number; guessed: boolean; order?: DateOrder } | undefined {
+  const t = text.trim();
+  const iso = parseIsoTime(t, zone);
+  if (iso !== undefined) return { ms: iso, guessed: false };
+  const m = CULTURE.exec(t);
+  if (!m) return undefined;
+  const [, a, sep, b, c, hh, mi, ss, frac, ampm] = m;
+  let year: number, month: number, day: number;
+  let guessed = false;
+  let used: DateOrder | undefined;
+  if (a!.length === 4) {
+    year = Number(a); month = Number(b); day = Number(c);
+  } else {
+    year = Number(c!.length === 2 ? `20${c}` : c);
+    const x = Number(a), y = Number(b);
+    used = order ?? (x > 12 ? 'dmy' : y > 12 ? 'mdy' : sep === '.' ? 'dmy' : ampm ? 'mdy' : undefined);
+    if (used === undefined) { used = 'dmy'; guessed = true; }
+    else if (!order && x <= 12 && y <= 12) guessed = sep !== '.' && !ampm;
+    [day, month] = used === 'dmy' ? [x, y] : [y, x];
+  }
+  let hour = Number(hh);
+  if (ampm) {
+    const pm = /^p/i.test(ampm);
+    if (hour === 12) hour = pm ? 12 : 0;
+    else if (pm) hour += 12;
+  }
+  const second = ss ? Number(ss) : 0;
+  if (!validDate(year, month, day, hour, Number(mi), second)) return undefined;
+  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  return { ms: zonedToUtc(zone, year, month, day, hour, Number(mi), second, ms), guessed, order: used };
+}

@@ -25,6 +25,8 @@ export interface EventParts {
   reporter?: string;
   answeredBy: HostRef;
   data?: Record<string, string>;
+  /** A class the source states outright (an Exchange Online trace `Status` of Quarantined), with its reason. */
+  statedClass?: { class: DeliveryEvent['class']; signature: string };
 }
 
 function opt(s: string | undefined): string | undefined {
@@ -55,7 +57,7 @@ export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent
     smtpCode ??= codes.smtpCode;
     status ??= codes.status;
   }
-  const c = classifier.classify({ smtpCode, status, text: diagnostic, recipient: rcpt.address, outcome: p.outcome });
+  const c = p.statedClass ?? classifier.classify({ smtpCode, status, text: diagnostic, recipient: rcpt.address, outcome: p.outcome });
   const e: DeliveryEvent = {
     time: isoUtc(p.time),
     source: p.source,

@@ -15,10 +15,12 @@ import { eventsReader } from './events.js';
 import { eximReader } from './exim.js';
 import { syslogReader } from './maillog.js';
 import { dsnReader } from './dsn/index.js';
-import { newStats, type InputStats, type Reader } from './reader.js';
+import { exchangeTrackingReader } from './exchange-tracking.js';
+import { exchangeTraceReader } from './exchange-trace.js';
+import { newStats, type InputStats, type Reader, type RunState } from './reader.js';
 
 /** Readers in detection order: the most specific signatures first. */
-export const READERS: readonly Reader[] = [eventsReader, syslogReader, eximReader, dsnReader];
+export const READERS: readonly Reader[] = [eventsReader, syslogReader, eximReader, exchangeTrackingReader, exchangeTraceReader, dsnReader];
 
 export interface ReadEventsOptions {
   tz?: string;
@@ -46,6 +48,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
   const tz = options.tz ?? 'UTC';
   const classifier = options.classifier ?? defaultClassifier();
   const maxBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const run: RunState = { shared: new Map() };
 
   async function* readOne(source: InputSource): AsyncGenerator<DeliveryEvent[]> {
     const stats = newStats(source.name);
@@ -80,7 +83,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
     const lineStats: LineStats = { overlong: 0, bareCr: false };
     try {
       yield* reader.read(splitLines(rest, lineStats), {
-        file: source.name, stats, tz, year: options.year, dateOrder: options.dateOrder, classifier,
+        file: source.name, run, stats, tz, year: options.year, dateOrder: options.dateOrder, classifier,
         referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
       });
     } catch (err) {
@@ -95,6 +98,10 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
     const expanded = await expandInputs(names.length ? names : ['-']);
     errors.push(...expanded.errors);
     for (const source of expanded.sources) yield* readOne(source);
+    for (const reader of READERS) {
+      const held = reader.finish?.(run);
+      if (held?.length) yield held;
+    }
   }
 
   const gen = all();

@@ -69,8 +69,14 @@ export interface ReadOptions {
   classifier: Classifier;
 }
 
+/** State shared by all inputs of one run, per reader (e.g. trace rows waiting for their detail rows). */
+export interface RunState {
+  shared: Map<string, unknown>;
+}
+
 export interface ReadContext extends ReadOptions {
   file: string;
+  run: RunState;
   stats: InputStats;
   /** Reference time for the year of syslog lines (file mtime or gzip header). */
   referenceTime?: number;
@@ -83,4 +89,6 @@ export interface Reader {
   detect(head: string): boolean;
   /** Lines in, batches of events out. Fills `ctx.stats` as it goes. */
   read(lines: AsyncIterable<LineBatch>, ctx: ReadContext): AsyncGenerator<DeliveryEvent[]>;
+  /** After every input: events held back to join records across files (each keeps its own origin). */
+  finish?(run: RunState): DeliveryEvent[];
 }
