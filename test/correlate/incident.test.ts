@@ -19,10 +19,11 @@ test('incident: every cause found, with evidence, as expected.csv says', () => {
   assert.equal(r.stdout, readFileSync(expectedPath, 'utf8'), 'findings differ from fixtures/incident/expected.csv (UPDATE=1 rewrites it)');
   const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
   const causes = new Set(rows.map((c) => c[2]));
-  for (const cause of ['legacy-dn', 'pre-existing', 'stale-a-record', 'stale-mx', 'domain-not-accepted', 'unprovisioned-user']) {
+  for (const cause of ['legacy-dn', 'pre-existing', 'stale-a-record', 'stale-mx', 'domain-not-accepted', 'unprovisioned-user', 'undetermined']) {
     assert.ok(causes.has(cause), `the incident exercises ${cause}`);
   }
   assert.ok(!r.stdout.includes('shop.example'), 'a domain no listed host answers for is out of scope');
+  assert.match(r.stdout, /hugo@example\.com,undetermined,low,.*exch01 \[192\.0\.2\.50\] is in neither host list: give --old-mx \/ --new-mx/, 'undetermined names the missing input');
   assert.ok(!r.stdout.includes('carol@') && !r.stdout.includes('paul@'), 'greylisting and a full mailbox make no finding');
 });
 
@@ -31,6 +32,8 @@ test('incident: table view names the context, counts inputs, draws the timeline;
   assert.equal(table.code, 0);
   assert.match(table.stdout, /cutover: 2024-11-27T09:00:00\.000Z/);
   assert.match(table.stdout, /fixtures\/incident\/inputs\/relay1-mail\.log +│ postfix +│ 266 +│ 130 +│ 0/);
+  assert.match(table.stdout, /MSGTRK20241127-1\.LOG +│ exchange-tracking/);
+  assert.match(table.stdout, /hugo@example\.com +│ undetermined +│ low/);
   assert.match(table.stdout, /\| marks the cutover/);
   assert.match(table.stdout, /example\.net +·{24}\|·█/);
   const json = JSON.parse(analyze('--config', 'fixtures/incident/context.json', '--format', 'json', 'fixtures/incident/inputs').stdout) as Record<string, unknown>;
