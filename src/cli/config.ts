@@ -10,8 +10,8 @@ import { UsageError } from '../errors.js';
 import { describeFsError } from '../io/inputs.js';
 
 const LIST_KEYS = ['cutover', 'oldMx', 'newMx', 'domain', 'oldUsers', 'newUsers'] as const;
-const STRING_KEYS = ['tz', 'year', 'since', 'until', 'signatures', 'inputFormat', 'maxInputBytes', 'dateOrder', 'format', 'output'] as const;
-const PATH_KEYS = new Set(['oldUsers', 'newUsers', 'signatures', 'output']);
+const STRING_KEYS = ['tz', 'year', 'since', 'until', 'signatures', 'inputFormat', 'maxInputBytes', 'dateOrder', 'format', 'output', 'dns'] as const;
+const PATH_KEYS = new Set(['oldUsers', 'newUsers', 'signatures', 'output', 'dns']);
 
 export type ConfigValues = Partial<Record<(typeof LIST_KEYS)[number], string[]> & Record<(typeof STRING_KEYS)[number], string>>;
 

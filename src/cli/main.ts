@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { BouncelensError } from '../errors.js';
 import { runAnalyze, type AnalyzeFlags } from './commands/analyze.js';
 import { runEvents, type EventsFlags } from './commands/events.js';
+import { runMxCheck, type MxCheckFlags } from './commands/mx-check.js';
 import { collect } from './options.js';
 import { ClosedPipe, warn } from './output.js';
 import { VERSION } from '../version.js';
@@ -52,11 +53,28 @@ function program(): Command {
       .option('--old-users <file>', 'directory export of the old system (list, CSV with an address column, or Postfix map)', collect)
       .option('--new-users <file>', 'directory export of the new system', collect)
       .option('--config <file>', 'JSON file with the same keys (camelCase); flags win')
+      .option('--dns <file>', 'a saved mx-check snapshot (mx-check --save): its verdicts go into the summary and evidence')
+      .option('--check-dns', 'query DNS live for the domains in scope (analyze is offline otherwise)')
       .option('--format <format>', 'table (default), csv or json')
       .option('-o, --output <file>', 'write to this file instead of stdout'),
   ).action(async (inputs: string[], flags: AnalyzeFlags) => {
     process.exitCode = await runAnalyze(inputs, flags);
   });
+
+  prog.command('mx-check')
+    .description('is DNS done migrating? MX, A/AAAA and TTLs per resolver and authoritative server, with a verdict')
+    .argument('<domains...>', 'the domains to check')
+    .option('--resolver <ip>', 'resolver as IP, IP:PORT or [IPv6]:PORT; repeatable (default: the system\'s resolvers)', collect)
+    .option('--authoritative', 'also ask each of the domain\'s own name servers, and compare the parent zone\'s delegation')
+    .option('--old-mx <hosts>', 'old MX host names and/or IPs, comma-separated, repeatable', collect)
+    .option('--new-mx <hosts>', 'new MX host names and/or IPs, comma-separated, repeatable', collect)
+    .option('--config <file>', 'the JSON config analyze reads (oldMx, newMx)')
+    .option('--timeout <ms>', 'per query (default 3000)')
+    .option('--format <format>', 'table (default) or json')
+    .option('--save <file>', 'write what was seen as JSON, for analyze --dns')
+    .action(async (domains: string[], flags: MxCheckFlags) => {
+      process.exitCode = await runMxCheck(domains, flags);
+    });
 
   return prog;
 }

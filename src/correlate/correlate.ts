@@ -56,6 +56,8 @@ export interface DomainSummary {
   /** ≥ 2 recipients refused at new hosts after cutover and nothing delivered there. */
   looksNotAccepted: boolean;
   connectionFailuresToOldAfterCutover: number;
+  /** The DNS verdict, when `analyze --dns` / `--check-dns` gave one. */
+  dns?: { verdict: string; detail: string; checkedAt: string };
 }
 
 export interface Analysis {

@@ -42,12 +42,13 @@ export function renderTable(r: Report): string {
     const cut = d.cutover.time ? `${d.cutover.time} (${d.cutover.how}, ${d.cutover.confidence})` : `unknown: ${d.cutover.evidence}`;
     const classes = Object.entries(d.byClass).map(([k, v]) => `${k} ${v}`).join('\n') || '-';
     const causes = Object.entries(d.findingsByCause).map(([k, v]) => `${k} ${v}`).join('\n') || 'none';
-    const stale = [d.staleMxStopped ? `old host last answered ${d.staleMxStopped}` : '', d.connectionFailuresToOldAfterCutover ? `${d.connectionFailuresToOldAfterCutover} connection failures to old hosts after cutover` : '', d.looksNotAccepted ? 'looks NOT ACCEPTED at the new host' : ''].filter(Boolean).join('\n') || '-';
+    const stale = [d.staleMxStopped ? `old host last answered ${d.staleMxStopped}` : '', d.connectionFailuresToOldAfterCutover ? `${d.connectionFailuresToOldAfterCutover} connection failures to old hosts after cutover` : '', d.looksNotAccepted ? 'looks NOT ACCEPTED at the new host' : '', d.dns ? `DNS: ${d.dns.verdict}` : ''].filter(Boolean).join('\n') || '-';
     domains.push([t(d.domain), t(cut), classes, causes, stale]);
   }
   out.push(domains.toString(), '');
   for (const d of r.domains) if (d.cutover.how === 'inferred') out.push(`  ${t(d.domain)}: cutover inferred — ${t(d.cutover.evidence)}`);
-  if (r.domains.some((d) => d.cutover.how === 'inferred')) out.push('');
+  for (const d of r.domains) if (d.dns) out.push(`  ${t(d.domain)}: DNS at ${d.dns.checkedAt}: ${d.dns.verdict} — ${t(d.dns.detail)}`);
+  if (r.domains.some((d) => d.cutover.how === 'inferred' || d.dns)) out.push('');
 
   if (r.findings.length === 0) {
     out.push('No findings: no user-unknown or domain-refusal attempt in the domains in scope.');

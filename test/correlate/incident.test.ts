@@ -70,3 +70,16 @@ test('analyze: inputs without any user-unknown event give an empty findings list
   assert.equal(table.code, 0);
   assert.match(table.stdout, /No domain in scope/);
 });
+
+test('analyze --dns: a saved mx-check snapshot adds the verdict to the summary and to DNS-related evidence', () => {
+  const r = analyze('--config', 'fixtures/incident/context.json', '--dns', 'fixtures/incident/dns-snapshot.json', '--format', 'json', 'fixtures/incident/inputs');
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(r.stdout) as { domains: { domain: string; dns?: { verdict: string } }[]; findings: { recipient: string; evidence: string }[] };
+  assert.deepEqual(json.domains.map((d) => [d.domain, d.dns?.verdict]), [['example.com', 'mixed'], ['example.edu', undefined], ['example.net', 'new'], ['example.org', 'stale-a-record']]);
+  assert.match(json.findings.find((f) => f.recipient === 'dave@example.com')!.evidence, /; DNS at 2024-11-27T11:30:00\.000Z: mixed — 198\.51\.100\.53:53 still gives old hosts/);
+  assert.match(json.findings.find((f) => f.recipient === 'gail@example.org')!.evidence, /stale-a-record — mx\.example\.org resolves to old 203\.0\.113\.5/);
+  assert.doesNotMatch(json.findings.find((f) => f.recipient === 'leo@example.com')!.evidence, /DNS at/, 'an unprovisioned user is not a DNS matter');
+  const bad = analyze('--dns', 'fixtures/incident/context.json', 'fixtures/incident/inputs');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /not a bouncelens mx-check snapshot/);
+});

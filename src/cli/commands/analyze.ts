@@ -1,6 +1,13 @@
 /** `bouncelens analyze`: the diagnosis, as a table (default), CSV or JSON. */
 
+import { getServers } from 'node:dns';
+import { readFile } from 'node:fs/promises';
 import { analyze } from '../../correlate/index.js';
+import { mxCheck } from '../../dns/mx-check.js';
+import { applySnapshot, parseSnapshot } from '../../dns/snapshot.js';
+import { UsageError } from '../../errors.js';
+import { describeFsError } from '../../io/inputs.js';
+import { parseResolver } from './mx-check.js';
 import { resolveContext } from '../../correlate/context.js';
 import { REPORT_FORMATS, RENDERERS, type Report } from '../../report/index.js';
 import { isoUtc } from '../../time.js';
@@ -18,6 +25,8 @@ export interface AnalyzeFlags extends RawReadingFlags {
   domain?: string[];
   oldUsers?: string[];
   newUsers?: string[];
+  dns?: string;
+  checkDns?: boolean;
 }
 
 export async function runAnalyze(inputs: string[], rawFlags: AnalyzeFlags): Promise<number> {
@@ -27,6 +36,15 @@ export async function runAnalyze(inputs: string[], rawFlags: AnalyzeFlags): Prom
   const context = await resolveContext(flags);
   const out = await openOutput(flags.output);
   const result = await analyze(inputs, context, { ...settings.read, since: settings.since, until: settings.until });
+  if (flags.dns) {
+    let text: string;
+    try { text = await readFile(flags.dns, 'utf8'); } catch (err) { throw new UsageError(`--dns ${flags.dns}: ${describeFsError(err)}`); }
+    applySnapshot(result, parseSnapshot(text, `--dns ${flags.dns}`));
+  } else if (flags.checkDns) {
+    // Only when asked: forensics on old logs stays offline.
+    const snapshot = await mxCheck(result.domains.map((d) => d.domain), { resolvers: getServers().map(parseResolver), authoritative: false, timeoutMs: 3000, lists: context.hosts });
+    applySnapshot(result, snapshot);
+  }
   const report: Report = {
     ...result,
     context: {
