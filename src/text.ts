@@ -7,14 +7,32 @@ import { MAX_DIAGNOSTIC_CHARS } from './limits.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
 
+/** True when the text has nothing to clean: the common case, checked without a regex. */
+function isClean(text: string, collapseBlanks: boolean): boolean {
+  const n = text.length;
+  if (n === 0) return true;
+  if (text.charCodeAt(0) === 32 || text.charCodeAt(n - 1) === 32) return false;
+  let prevBlank = false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return false;
+    if (c === 32) {
+      if (prevBlank && collapseBlanks) return false;
+      prevBlank = true;
+    } else prevBlank = false;
+  }
+  return true;
+}
+
 /** Replace every run of control characters with one space and trim. */
 export function stripControls(text: string): string {
+  if (isClean(text, false)) return text;
   return text.replace(CONTROL, ' ').trim();
 }
 
 /** Strip controls, collapse runs of blanks and cut to `max` characters (with an ellipsis). */
 export function cleanText(text: string, max = MAX_DIAGNOSTIC_CHARS): string {
-  let out = stripControls(text).replace(/ {2,}/g, ' ');
+  let out = isClean(text, true) ? text : text.replace(CONTROL, ' ').trim().replace(/ {2,}/g, ' ');
   if (out.length > max) out = out.slice(0, max - 1) + '…';
   return out;
 }

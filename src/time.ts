@@ -102,8 +102,17 @@ export function validDate(year: number, month: number, day: number, hour: number
   return day <= dim;
 }
 
+let lastIsoSecond = NaN;
+let lastIsoPrefix = '';
+/** ISO 8601 UTC with milliseconds; the date-and-second prefix is cached (logs come a line a second). */
 export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== lastIsoSecond) {
+    lastIsoSecond = second;
+    lastIsoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const frac = ms - second * 1000;
+  return `${lastIsoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { InputError, errorMessage } from '../errors.js';
 import { detectFormat, readerFor } from '../io/detect.js';
 import { expandInputs, type InputSource } from '../io/inputs.js';
 import { splitLines, type LineStats } from '../io/lines.js';
-import { openInput, peek } from '../io/open.js';
+import { openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
 import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES } from '../limits.js';
 import type { DeliveryEvent, InputFormat } from '../types.js';
 import { eventsReader } from './events.js';
@@ -50,11 +50,11 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
   const maxBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const run: RunState = { shared: new Map() };
 
-  async function* readOne(source: InputSource): AsyncGenerator<DeliveryEvent[]> {
+  async function* readOne(source: InputSource, prefetched?: Prefetched): AsyncGenerator<DeliveryEvent[]> {
     const stats = newStats(source.name);
     let opened;
     try {
-      opened = await openInput(source, maxBytes);
+      opened = await openInput(source, maxBytes, prefetched);
     } catch (err) {
       errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
       return;
@@ -97,7 +97,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
   async function* all(): AsyncGenerator<DeliveryEvent[]> {
     const expanded = await expandInputs(names.length ? names : ['-']);
     errors.push(...expanded.errors);
-    for (const source of expanded.sources) yield* readOne(source);
+    for (const source of expanded.sources) yield* readOne(source, prefetchSmall(source));
     for (const reader of READERS) {
       const held = reader.finish?.(run);
       if (held?.length) yield held;

