@@ -46,6 +46,3 @@ export const MAX_RECIPIENTS_PER_MESSAGE = 10_000;
 
 /** Refusal records kept per recipient for the diagnosis; more are counted, not kept. */
 export const MAX_REFUSALS_PER_RECIPIENT = 1_000;
-
-/** Delivery times kept per recipient (for "resolved at" and "delivered before cutover"). */
-export const MAX_DELIVERIES_PER_RECIPIENT = 256;

@@ -36,3 +36,15 @@ export function cleanText(text: string, max = MAX_DIAGNOSTIC_CHARS): string {
   if (out.length > max) out = out.slice(0, max - 1) + '…';
   return out;
 }
+
+/**
+ * A copy of `s` that does not keep its parent alive. V8 makes substrings (split, slice, regex
+ * groups) views into the string they came from; keeping one in a long-lived map keeps the whole
+ * 1 MiB chunk of log text it was cut from. Concatenation then slicing forces a flat copy.
+ * Used wherever the correlator keeps text across lines.
+ */
+export function detach(s: string): string;
+export function detach(s: string | undefined): string | undefined;
+export function detach(s: string | undefined): string | undefined {
+  return s === undefined || s.length === 0 ? s : (' ' + s).slice(1);
+}

@@ -6,7 +6,9 @@
  */
 
 import { decodeImceaex } from '../address.js';
-import { MAX_DELIVERIES_PER_RECIPIENT, MAX_REFUSALS_PER_RECIPIENT } from '../limits.js';
+import { MAX_REFUSALS_PER_RECIPIENT } from '../limits.js';
+import { DeliveryTimes } from './deliveries.js';
+import { detach } from '../text.js';
 import { formatOffset, isoUtc } from '../time.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
 import { mergeAttempts, type Attempt, type Refusal } from './attempts.js';
@@ -20,9 +22,9 @@ import { buildTimeline, type TimelineRow } from './summary.js';
 
 interface RecipientState {
   address: string;
-  refusals: Refusal[];
-  deliveries: number[];
-  deliveredCount: number;
+  /** Created on the first refusal: most recipients never have one. */
+  refusals?: Refusal[];
+  deliveries: DeliveryTimes;
 }
 
 interface DomainState {
@@ -80,6 +82,13 @@ function hostKey(ref: HostRef): string {
   return `${ref.host ?? ''}|${ref.ip ?? ''}`;
 }
 
+function detachRef(ref: HostRef): HostRef {
+  const out: HostRef = {};
+  if (ref.host !== undefined) out.host = detach(ref.host);
+  if (ref.ip !== undefined) out.ip = detach(ref.ip);
+  return out;
+}
+
 export class Correlator {
   private readonly domains = new Map<string, DomainState>();
 
@@ -90,39 +99,37 @@ export class Correlator {
     let d = this.domains.get(e.domain);
     if (!d) {
       d = { log: newAnswerLog(), eventsByClass: {}, lastDelivery: new Map(), connectionFailures: new Map(), recipients: new Map(), capped: 0 };
-      this.domains.set(e.domain, d);
+      this.domains.set(detach(e.domain), d);
     }
     const t = Date.parse(e.time);
     const ref = e.answeredBy;
-    const key = hostKey(ref);
+    const key = detach(hostKey(ref));
     const answered = ref.host !== undefined || ref.ip !== undefined;
     // A refused or timed-out connection is not an answer: it is counted apart (stale-MX evidence).
     const connectionFailure = answered && !e.smtpCode && e.outcome !== 'delivered' && CONNECTION_FAILURE.test(e.diagnostic ?? '');
-    if (answered && !connectionFailure) recordAnswer(d.log, key, ref, t);
+    if (answered && !connectionFailure) recordAnswer(d.log, key, ref, t, detachRef);
     const legacyDn = /^imceaex-/i.test(e.recipient) || LEGACY_TEXT.test(e.diagnostic ?? '');
     const refusal = e.class === 'user-unknown' || e.class === 'domain-not-accepted' || legacyDn;
     if (!refusal) d.eventsByClass[e.class] = (d.eventsByClass[e.class] ?? 0) + 1;
     if (e.outcome === 'delivered') {
-      const r = this.recipient(d, e.recipient);
-      r.deliveredCount++;
-      if (r.deliveries.length < MAX_DELIVERIES_PER_RECIPIENT) r.deliveries.push(t);
-      else r.deliveries[r.deliveries.length - 1] = Math.max(r.deliveries[r.deliveries.length - 1]!, t);
+      this.recipient(d, e.recipient).deliveries.add(t);
       if (answered && t > (d.lastDelivery.get(key) ?? -Infinity)) d.lastDelivery.set(key, t);
       return;
     }
     if (refusal) {
       const r = this.recipient(d, e.recipient);
+      r.refusals ??= [];
       if (r.refusals.length >= MAX_REFUSALS_PER_RECIPIENT) { d.capped++; return; }
       r.refusals.push({
-        time: t, class: e.class, outcome: e.outcome, status: e.status, smtpCode: e.smtpCode, host: ref, hostKey: key,
-        messageId: e.messageId, queueId: e.queueId, sender: e.sender, diagnostic: e.diagnostic,
-        source: `${e.origin.file}:${e.origin.line}`, legacyDn,
+        time: t, class: e.class, outcome: e.outcome, status: detach(e.status), smtpCode: detach(e.smtpCode), host: detachRef(ref), hostKey: key,
+        messageId: detach(e.messageId), queueId: detach(e.queueId), sender: detach(e.sender), diagnostic: detach(e.diagnostic),
+        source: detach(`${e.origin.file}:${e.origin.line}`), legacyDn,
       });
       return;
     }
     if (connectionFailure) {
       let f = d.connectionFailures.get(key);
-      if (!f) d.connectionFailures.set(key, (f = { host: ref, times: [] }));
+      if (!f) d.connectionFailures.set(key, (f = { host: detachRef(ref), times: [] }));
       if (f.times.length < MAX_REFUSALS_PER_RECIPIENT) f.times.push(t);
     }
   }
@@ -130,7 +137,10 @@ export class Correlator {
   private recipient(d: DomainState, address: string): RecipientState {
     const k = address.toLowerCase();
     let r = d.recipients.get(k);
-    if (!r) d.recipients.set(k, (r = { address, refusals: [], deliveries: [], deliveredCount: 0 }));
+    if (!r) {
+      const kept = detach(address);
+      d.recipients.set(kept === address.toLowerCase() ? kept : detach(k), (r = { address: kept, deliveries: new DeliveryTimes() }));
+    }
     return r;
   }
 
@@ -185,7 +195,7 @@ export class Correlator {
     // Attempts per recipient, and the facts the rules read.
     const perRecipient = new Map<string, { state: RecipientState; attempts: (Attempt & { view: AttemptView })[] }>();
     for (const [k, state] of d.recipients) {
-      if (!state.refusals.length) continue;
+      if (!state.refusals?.length) continue;
       const attempts = mergeAttempts(state.refusals).map((a) => ({ ...a, view: this.view(a, role) }));
       perRecipient.set(k, { state, attempts });
     }
@@ -197,7 +207,7 @@ export class Correlator {
     for (const [key, last] of d.lastDelivery) {
       if (cutover !== undefined && last >= cutover && role(d.log.hosts.get(key) ?? {}) === 'new') deliveredAtNewAfter = true;
     }
-    const knownGood = [...d.recipients.values()].filter((r) => r.deliveredCount > 0).map((r) => r.address);
+    const knownGood = [...d.recipients.values()].filter((r) => r.deliveries.count > 0).map((r) => r.address);
 
     const findings: Finding[] = [];
     const byClass: Partial<Record<BounceClass, number>> = { ...d.eventsByClass };
@@ -205,7 +215,7 @@ export class Correlator {
     for (const { state, attempts } of perRecipient.values()) {
       const facts: RuleFacts = {
         cutover,
-        recipientDelivered: state.deliveredCount > 0,
+        recipientDelivered: state.deliveries.count > 0,
         unknownBeforeCutover: cutover !== undefined && attempts.some((a) => a.view.class === 'user-unknown' && a.first < cutover! &&
           (a.view.role === 'old' || a.first < cutover! - DAY)),
         domainRefusedAtNewAfterCutover: refusedAtNewAfter,
@@ -277,11 +287,12 @@ export class Correlator {
     const at = (t: number): string => (cutover === undefined ? isoUtc(t) : formatOffset(t - cutover));
     const hosts = hostLabels(records.map((r) => r.host));
     const statuses = distinct(records.map((r) => r.status ?? r.smtpCode));
-    const resolved = state.deliveries.filter((t) => t > last).sort((a, b) => a - b)[0];
+    const resolved = state.deliveries.firstAfter(last);
     const n = attempts.length;
     const span = n === 1 ? `at ${at(first)}` : `between ${at(first)} and ${at(last)}`;
     const refusals = `${n} refusal${n === 1 ? '' : 's'} by ${hosts.join(', ')} ${span}`;
-    const deliveredBefore = cutover !== undefined && state.deliveries.some((t) => t < cutover);
+    const firstDelivery = state.deliveries.first();
+    const deliveredBefore = cutover !== undefined && firstDelivery !== undefined && firstDelivery < cutover;
     const lower = state.address.toLowerCase();
     const inOldNotNew = this.ctx.oldUsers?.has(lower) === true && this.ctx.newUsers !== undefined && !this.ctx.newUsers.has(lower);
 
@@ -338,7 +349,7 @@ export class Correlator {
       case 'unprovisioned-user': {
         const strong = deliveredBefore || inOldNotNew;
         const why = deliveredBefore
-          ? `delivered to ${state.deliveries.filter((t) => t < cutover!).length} time(s) before the cutover`
+          ? `delivered to ${state.deliveries.exact ? '' : 'at least '}${state.deliveries.countBefore(cutover!)} time(s) before the cutover`
           : inOldNotNew ? 'in --old-users but not in --new-users' : 'not seen delivered before the cutover';
         const early = attempts.some((a) => a.first < cutover!) ? '; refused at a new host before the cutover: moved or deprovisioned early' : '';
         evidence = `${refusals}; ${why}${early}${resolved !== undefined ? `; delivered again at ${at(resolved)}` : ''}`;

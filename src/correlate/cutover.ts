@@ -13,31 +13,55 @@ import type { HostRef } from '../types.js';
 
 export const HOUR = 3_600_000;
 
-/** Answers of one domain, bucketed by hour and host: bounded by hours × hosts, not by events. */
+/**
+ * Answers of one domain, bucketed by hour and host: bounded by hours × hosts, not by events. The
+ * buckets are two flat numeric maps keyed by hour × MAX_HOSTS + host index (a Map per hour cost
+ * more memory than every recipient together).
+ */
 export interface AnswerLog {
-  hosts: Map<string, HostRef & { first: number; last: number; count: number }>;
-  /** hour → host key → { count, first answer time in that hour } */
-  buckets: Map<number, Map<string, { count: number; first: number }>>;
+  hosts: Map<string, HostRef & { first: number; last: number; count: number; index: number }>;
+  keys: string[];
+  counts: Map<number, number>;
+  firsts: Map<number, number>;
 }
+
+/** Distinct answering hosts tracked per domain; more share the last slot (counted, not lost). */
+const MAX_HOSTS = 4096;
 
 export function newAnswerLog(): AnswerLog {
-  return { hosts: new Map(), buckets: new Map() };
+  return { hosts: new Map(), keys: [], counts: new Map(), firsts: new Map() };
 }
 
-export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: number): void {
-  const h = log.hosts.get(key);
+/** `keep` copies the host's strings when it is first seen (see text.ts detach). */
+export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: number, keep: (ref: HostRef) => HostRef = (r) => r): void {
+  let h = log.hosts.get(key);
   if (h) {
     h.count++;
     if (t < h.first) h.first = t;
     if (t > h.last) h.last = t;
   } else {
-    log.hosts.set(key, { ...ref, first: t, last: t, count: 1 });
+    const index = Math.min(log.keys.length, MAX_HOSTS - 1);
+    h = { ...keep(ref), first: t, last: t, count: 1, index };
+    log.hosts.set(key, h);
+    if (log.keys.length < MAX_HOSTS) log.keys.push(key);
   }
-  const hour = Math.floor(t / HOUR);
-  let b = log.buckets.get(hour);
-  if (!b) log.buckets.set(hour, (b = new Map()));
-  const c = b.get(key);
-  if (c) { c.count++; if (t < c.first) c.first = t; } else b.set(key, { count: 1, first: t });
+  const slot = Math.floor(t / HOUR) * MAX_HOSTS + h.index;
+  log.counts.set(slot, (log.counts.get(slot) ?? 0) + 1);
+  const f = log.firsts.get(slot);
+  if (f === undefined || t < f) log.firsts.set(slot, t);
+}
+
+/** hour → host key → { count, first }, rebuilt from the flat maps when inference needs it. */
+function byHour(log: AnswerLog): Map<number, Map<string, { count: number; first: number }>> {
+  const out = new Map<number, Map<string, { count: number; first: number }>>();
+  for (const [slot, count] of log.counts) {
+    const hour = Math.floor(slot / MAX_HOSTS);
+    const key = log.keys[slot - hour * MAX_HOSTS]!;
+    let m = out.get(hour);
+    if (!m) out.set(hour, (m = new Map()));
+    m.set(key, { count, first: log.firsts.get(slot)! });
+  }
+  return out;
 }
 
 export interface InferredCutover {
@@ -53,10 +77,11 @@ export interface InferredCutover {
  * answers by new or old hosts; returns the first new answer in that hour.
  */
 function firstLastingChange(log: AnswerLog, isNew: (key: string) => boolean, isOld: (key: string) => boolean): { time: number; host: string; newAfter: number; totalAfter: number; oldBefore: number } | undefined {
-  const hours = [...log.buckets.keys()].sort((a, b) => a - b);
+  const buckets = byHour(log);
+  const hours = [...buckets.keys()].sort((a, b) => a - b);
   const perHour = hours.map((h) => {
     let n = 0, o = 0, first = Infinity, host = '';
-    for (const [key, c] of log.buckets.get(h)!) {
+    for (const [key, c] of buckets.get(h)!) {
       if (isNew(key)) { n += c.count; if (c.first < first) { first = c.first; host = key; } }
       else if (isOld(key)) o += c.count;
     }
@@ -104,12 +129,13 @@ export function providerOf(ref: HostRef, domain: string): string {
 export function inferWithoutHostLists(log: AnswerLog, domain: string): InferredCutover | { missing: string } {
   const provider = new Map<string, string>();
   for (const [k, ref] of log.hosts) provider.set(k, providerOf(ref, domain));
-  const hours = [...log.buckets.keys()].sort((a, b) => a - b);
+  const buckets = byHour(log);
+  const hours = [...buckets.keys()].sort((a, b) => a - b);
   if (hours.length === 0) return { missing: 'no answers for this domain: give --cutover and --old-mx/--new-mx' };
   // The provider answering most in the last quarter of the domain's hours is the new one.
   const tail = hours.slice(Math.floor(hours.length * 0.75));
   const counts = new Map<string, number>();
-  for (const h of tail) for (const [k, c] of log.buckets.get(h)!) counts.set(provider.get(k)!, (counts.get(provider.get(k)!) ?? 0) + c.count);
+  for (const h of tail) for (const [k, c] of buckets.get(h)!) counts.set(provider.get(k)!, (counts.get(provider.get(k)!) ?? 0) + c.count);
   const winner = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
   const change = firstLastingChange(log, (k) => provider.get(k) === winner, (k) => provider.get(k) !== winner);
   if (!change || change.oldBefore === 0) return { missing: 'the answering host never changed: give --cutover and --old-mx/--new-mx' };

@@ -1,0 +1,64 @@
+/**
+ * Delivery times of one recipient in bounded memory, whatever the input order: the 8 earliest and
+ * the 8 latest, and the count. Exact up to 16 deliveries; beyond, "the first delivery after t" may
+ * be later than the true one (never earlier), and counts before a time are lower bounds.
+ */
+
+const KEEP = 8;
+
+export class DeliveryTimes {
+  count = 0;
+  /** Every time, while there are at most 2 × KEEP (most recipients never get more). */
+  private all: number[] | undefined = [];
+  /** After that: the KEEP earliest (ascending) and the KEEP latest (descending). */
+  private earliest: number[] | undefined;
+  private latest: number[] | undefined;
+
+  add(t: number): void {
+    this.count++;
+    if (this.all) {
+      this.all.push(t);
+      if (this.all.length <= 2 * KEEP) return;
+      const sorted = this.all.sort((a, b) => a - b);
+      this.earliest = sorted.slice(0, KEEP);
+      this.latest = sorted.slice(-KEEP).reverse();
+      this.all = undefined;
+      return;
+    }
+    insertBounded(this.earliest!, t, (a, b) => a - b);
+    insertBounded(this.latest!, t, (a, b) => b - a);
+  }
+
+  /** The kept times, ascending. */
+  times(): number[] {
+    if (this.all) return [...this.all].sort((a, b) => a - b);
+    return [...this.earliest!, ...[...this.latest!].reverse()];
+  }
+
+  get exact(): boolean {
+    return this.all !== undefined;
+  }
+
+  first(): number | undefined {
+    return this.all ? (this.all.length ? Math.min(...this.all) : undefined) : this.earliest![0];
+  }
+
+  /** The first kept delivery strictly after `t`. */
+  firstAfter(t: number): number | undefined {
+    return this.times().find((x) => x > t);
+  }
+
+  /** Deliveries before `t` (a lower bound when not exact). */
+  countBefore(t: number): number {
+    return this.times().filter((x) => x < t).length;
+  }
+}
+
+/** Keep `list` sorted by `cmp` and at most KEEP long. */
+function insertBounded(list: number[], t: number, cmp: (a: number, b: number) => number): void {
+  if (list.length === KEEP && cmp(t, list[KEEP - 1]!) >= 0) return;
+  let i = list.length;
+  while (i > 0 && cmp(t, list[i - 1]!) < 0) i--;
+  list.splice(i, 0, t);
+  if (list.length > KEEP) list.pop();
+}
