@@ -102,7 +102,7 @@ export const exchangeTraceReader: Reader = {
       return c?.ms;
     };
 
-    /** One trace, detail or EAC summary row → events (now), null (not an outcome or held for a join), undefined (unreadable). */
+    /** One row → events (now; `[]` when held for a join), null (not an outcome), undefined (unreadable). */
     const handle = (row: Row, line: number): DeliveryEvent[] | null | undefined => {
       const origin = { file: ctx.file, line };
       const event = pick(row, 'event');
@@ -180,9 +180,7 @@ export const exchangeTraceReader: Reader = {
       const pending: Pending = { parts, stats };
       st.failed.set(`${traceId}|${recipient.toLowerCase()}`, pending);
       st.failed.set(`${traceId}|`, pending);
-      stats.eventRecords++;
-      stats.events++; // emitted by finish() if no detail row joins it
-      return null;
+      return []; // an event record whose event comes later: joined by a detail row, or from finish()
     };
 
     const account = (evs: DeliveryEvent[] | null | undefined, line: number, out: DeliveryEvent[]): void => {
@@ -229,6 +227,7 @@ export const exchangeTraceReader: Reader = {
     for (const p of st.failed.values()) {
       if (seen.has(p)) continue;
       seen.add(p);
+      p.stats.events++;
       out.push(buildEvent(p.parts, st.classifier));
     }
     // Detail rows that named their recipient but met no trace row are events of their own.

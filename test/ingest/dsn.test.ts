@@ -70,3 +70,8 @@ test('a bare-CR copy reads like its CRLF twin (maildir/mac vs maildir/dos)', asy
     assert.deepEqual(mac.events.map((e) => [e.recipient, e.status, e.class]), dos.events.map((e) => [e.recipient, e.status, e.class]), name);
   }
 });
+
+test('nothing lost: every message of an mbox is an event, a recognised non-bounce, or unrecognised', async () => {
+  const { stream } = await collect([fixture('dsn', 'bounces.mbox'), fixture('dsn', 'qmail.eml')]);
+  for (const s of stream.inputs) assert.equal(s.eventRecords + s.nonEvents + s.unrecognised + s.blank, s.records, s.file);
+});

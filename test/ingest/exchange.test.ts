@@ -105,3 +105,9 @@ test('culture dates: day/month order from the text, --date-order where it cannot
   assert.equal(parseCultureTime('05/06/2024 10:00', 'UTC', 'mdy')!.ms, Date.parse('2024-05-06T10:00:00Z'));
   assert.equal(parseCultureTime('31/02/2024 10:00', 'UTC'), undefined);
 });
+
+test('nothing lost: every row of each Exchange fixture is accounted for', async () => {
+  const { stream } = await collect(['MSGTRK2024112709-1.LOG', 'get-messagetrackinglog.csv'].map((f) => fixture('exchange-tracking', f))
+    .concat(['messagetrace.csv', 'messagetrace-detail.csv', 'eac-summary-report.csv'].map((f) => fixture('exchange-trace', f))));
+  for (const s of stream.inputs) assert.equal(s.eventRecords + s.nonEvents + s.unrecognised + s.blank, s.records, s.file);
+});
