@@ -21,6 +21,25 @@ interface Label {
  * kept short. A pair listed here counts as agreeing for precision.
  */
 export const SISIMAI_WRONG: Record<string, string> = {
+  // Sisimai 4.25 calls any refusal after DATA `filtered`; these replies say the user does not exist.
+  'maildir/bsd/lhost-courier-02.eml': '"550 Unknown user kijitora@example.jp" after DATA',
+  'maildir/bsd/lhost-mailru-07.eml': '"550 : User unknown" after end of data',
+  'maildir/bsd/lhost-postfix-03.eml': '"550 Unknown user kijitora@example.net" after end of DATA',
+  'maildir/bsd/lhost-postfix-35.eml': '"550 : User unknown" after end of DATA',
+  'maildir/bsd/lhost-sendmail-19.eml': '"550 Unknown user kijitora@ntt.example.ne.jp" after DATA',
+  'maildir/bsd/lhost-sendmail-40.eml': '"550 Unknown user kijitora@ntt.example.ne.jp" after DATA',
+  'maildir/bsd/lhost-sendmail-48.eml': '"Recipient address rejected: User unknown" after DATA',
+  'maildir/bsd/rhost-nttdocomo-03.eml': '"550 Unknown user …" after end of DATA (Sisimai: rejected)',
+  // Provider texts that name a missing account, which Sisimai 4.25 files as `filtered`.
+  'maildir/bsd/lhost-amazonses-02.eml': '"550-\'Unknown user this-local-part-does-not-exist-on-the-server@…\'"',
+  'maildir/bsd/lhost-receivingses-02.eml': '"550 5.1.1 Mailbox does not exist"',
+  'maildir/bsd/lhost-x2-01.eml': '"This user doesn\'t have a example.co.jp account"',
+  'maildir/dos/lhost-x2-01.eml': '"This user doesn\'t have a example.co.jp account"',
+  'maildir/bsd/lhost-x2-02.eml': '"This user doesn\'t have a example.com account" (kijitora, sabineko)',
+  'maildir/bsd/lhost-yahoo-06.eml': '"550: : User unknown"',
+  'maildir/bsd/rfc3464-42.eml': '"The email account that you tried to reach does not exist."',
+  'maildir/bsd/rfc3464-57.eml': '"** Address not found ** … the address couldn\'t be found"',
+  'maildir/bsd/rhost-gsuite-08.eml': '"** Address not found ** … the address couldn\'t be found"',
 };
 
 export interface CorpusScore {

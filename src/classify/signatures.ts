@@ -178,6 +178,13 @@ export const SIGNATURES: readonly Signature[] = [
     source: 'corpus/dsn/emails/maildir/bsd/lhost-domino-01.eml',
   },
   {
+    id: 'account-disabled', class: 'other', vendor: 'generic',
+    phrases: ['temporary locked', 'temporarily locked', 'account is disabled', 'account has been disabled', 'disabled or discontinued', 'account disabled', 'mailbox disabled', 'mailbox is disabled', 'account is suspended', 'account has been suspended', 'mailbox is inactive', 'account is inactive', 'account inactive'],
+    explanation: 'the mailbox exists but is disabled, locked or suspended (not an unknown user)',
+    sample: { smtpCode: '550', status: '5.7.1', text: '550 5.7.1 <kijitora@example.com>: Recipient address rejected: User kijitora@example.com temporary locked. Please try again later' },
+    source: 'corpus/dsn/emails/maildir/bsd/lhost-amazonses-19.eml',
+  },
+  {
     id: 'greylisted', class: 'other', vendor: 'generic',
     phrases: ['greylist', 'graylist', 'grey-list', 'gray-list'],
     explanation: 'greylisting: a temporary refusal that a retry passes',
@@ -189,14 +196,15 @@ export const SIGNATURES: readonly Signature[] = [
     phrases: [
       'user unknown', 'unknown user', 'no such user', 'user not found', 'recipient not found', 'recipient unknown',
       'unknown recipient', 'mailbox not found', 'no such mailbox', 'no such recipient', 'invalid recipient',
-      'unknown or illegal alias', 'unknown or illegal user', 'address rejected', 'mailbox does not exist', 'user does not exist',
+      'unknown or illegal alias', 'unknown or illegal user', 'mailbox does not exist', 'user does not exist',
       'recipient does not exist', 'account does not exist', 'address does not exist', 'mailbox unavailable',
       'no valid recipients', 'invalid mailbox', 'not a valid recipient', 'bad destination mailbox', 'addressee unknown',
-      'unknown address', 'unknown local part', 'recipient cannot be verified', 'no longer on server', 'has moved',
+      'unknown local part', 'recipient cannot be verified', 'no longer on server', 'has moved',
       'invalid final delivery userid', 'user not listed', 'inactive email address', 'unable to deliver message to <',
       'destination mailbox address invalid', 'mailbox unknown', 'unknown mailbox', 'no mailbox', 'recipient rejected',
       'invalid address', 'not our customer', 'user doesn\'t exist', 'no account by that name', 'account not found',
       'adresse destinataire invalide', 'receiver bad', 'bad user', 'recipient refused', 'recipient not ok',
+      'recipient name is not recognized',
     ],
     explanation: 'the receiving server says the mailbox does not exist',
     sample: { smtpCode: '550', status: '5.1.1', text: '550 5.1.1 <invalid.email@example.com> User unknown' },
@@ -211,10 +219,19 @@ export const SIGNATURES: readonly Signature[] = [
       'reputation', 'not authorized', 'access denied', 'policy', 'virus', 'malware', 'content rejected', 'message rejected',
       'refused to talk', 'banned', 'poor reputation', 'prohibited', 'denied by', 'rejected by', 'authentication required',
       'weren\'t sent', 'unsolicited', 'bulk mail', 'rate limit', 'too many', 'suspicious',
+      'authentication check', 'reverse dns', 'validation failed', 'ptr record', 'recipient preferences', 'unknown address error',
     ],
     explanation: 'refused by a policy of the receiving site (spam filter, blocklist, authentication)',
     sample: { smtpCode: '550', status: '5.7.1', text: "550 5.7.1 Unfortunately, messages from [142.93.169.220] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150)." },
     source: 'corpus/logs/postfix/lightmeter-controlcenter/individual_files/2_multiple_recipients_some_bounces.log',
+  },
+
+  {
+    id: 'recipient-address-rejected', class: 'user-unknown', vendor: 'Postfix',
+    phrases: ['recipient address rejected'],
+    explanation: 'Postfix refused the recipient and gave no other reason matched above: the table lookup failed',
+    sample: { smtpCode: '550', text: '550 <otsu-sakaba-hunter-neko-nyaaaaaaan@ezweb.ne.jp>: Recipient address rejected.' },
+    source: 'corpus/dsn/expected.jsonl (lhost-postfix, rhost-kddi)',
   },
 
   // ── Status alone (no text matched above) ────────────────────────────────────────────────────

@@ -8,7 +8,7 @@ import { corpus, NO_SHARED } from '../helpers/paths.js';
  * yet (see `npm run corpus`). These floors sit just under today's figures so a change that makes
  * the reader worse fails here; raise them as the reader improves, until they are the bars.
  */
-const FLOOR = { userUnknownRecall: 0.77, userUnknownPrecision: 0.74, recipientExtraction: 0.86 };
+const FLOOR = { userUnknownRecall: 0.83, userUnknownPrecision: 0.94, recipientExtraction: 0.87 };
 
 test('DSN corpus scored against Sisimai labels stays at or above the floor', async (t) => {
   if (NO_SHARED) return t.skip(NO_SHARED);

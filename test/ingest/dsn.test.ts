@@ -55,8 +55,9 @@ test('parseDeliveryStatus: folded lines, type prefixes, several recipients', () 
 });
 
 test('textRecipients: qmail, Exim-style indented, mailto and X-Failed-Recipients', () => {
-  const got = textRecipients('<a@example.com>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n  b@example.org\n    SMTP error from remote mail server after RCPT TO:<b@example.org>: 550 5.1.1 unknown\nc@example.net<mailto:c@example.net>\nRemote Server returned \'550 5.1.10 RESOLVER.ADR.RecipientNotFound\'\n', 'd@example.edu');
-  assert.deepEqual(got.map((r) => r.address), ['a@example.com', 'b@example.org', 'c@example.net', 'd@example.edu']);
+  const got = textRecipients('<a@example.com>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n  b@example.org\n    SMTP error from remote mail server after RCPT TO:<b@example.org>: 550 5.1.1 unknown\nc@example.net<mailto:c@example.net>\nRemote Server returned \'550 5.1.10 RESOLVER.ADR.RecipientNotFound\'\ne@example.jp on Thu, 29 Apr 2007 16:51:51 -0500\n    The recipient name is not recognized\n', 'd@example.edu');
+  assert.deepEqual(got.map((r) => r.address), ['a@example.com', 'b@example.org', 'c@example.net', 'e@example.jp', 'd@example.edu']);
+  assert.match(got[3]!.diagnostic!, /recipient name is not recognized/, 'Exchange 2000/2003 NDR');
   assert.match(got[0]!.diagnostic!, /no mailbox here/);
   assert.match(got[1]!.diagnostic!, /550 5\.1\.1 unknown/);
 });

@@ -15,7 +15,7 @@ import { countCap, countUnrecognised, type ReadContext, type Reader } from '../r
 import { splitMessages, type RawMessage } from './mailbox.js';
 import { parseMessage, type ParsedMessage } from './mime.js';
 import { parseDeliveryStatus, type DsnRecipient } from './rfc3464.js';
-import { globalDiagnostic, hasReplyCode, textRecipients } from './vendors/text.js';
+import { bestDiagnostic, globalDiagnostic, textRecipients } from './vendors/text.js';
 
 const ACTION_OUTCOME: Record<string, Outcome> = {
   failed: 'bounced', delayed: 'deferred', delivered: 'delivered', relayed: 'delivered', expanded: 'delivered',
@@ -128,8 +128,8 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
       const textHit = fromText.find((t) => t.address.toLowerCase() === norm);
       const outcome: Outcome = ACTION_OUTCOME[r.action ?? ''] ?? (r.status?.startsWith('4') ? 'deferred' : r.status?.startsWith('2') ? 'delivered' : 'bounced');
       const time = parseMailDate(r.lastAttemptDate) ?? parseMailDate(r.arrivalDate) ?? fallbackTime;
-      const candidates = [r.diagnosticCode, textHit?.diagnostic, textDiag].filter((d): d is string => !!d);
-      const diagnostic = candidates.find(hasReplyCode) ?? candidates[0];
+      // A reply found once in the text belongs to this recipient only when it is the only one.
+      const diagnostic = bestDiagnostic([r.diagnosticCode, textHit?.diagnostic, recipients.length === 1 ? textDiag : undefined]) ?? textDiag;
       const remote = hostRef(r.remoteMta);
       events.push(buildEvent({
         time, source: 'dsn', origin, recipient: address,
@@ -149,9 +149,9 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
     for (const t of fromText.slice(0, MAX_RECIPIENTS_PER_MESSAGE)) {
       const lower = t.address.toLowerCase();
       if (own.has(lower) || /^(?:mailer-daemon|postmaster)@/.test(lower)) continue;
-      const diagnostic = t.diagnostic && (hasReplyCode(t.diagnostic) || !textDiag) ? t.diagnostic : textDiag ?? t.diagnostic;
+      const diagnostic = bestDiagnostic([t.diagnostic, fromText.length === 1 ? textDiag : undefined]) ?? textDiag;
       // `host mx.example.com [192.0.2.1]` (Exim, qmail) or `… by mx.example.com. [192.0.2.1]` (Gmail).
-      const remote = /(?:host|by) ([a-z0-9.-]+\.[a-z]{2,})\.?\s*\[(\d{1,3}(?:\.\d{1,3}){3})\]/i.exec(diagnostic ?? '');
+      const remote = /(?:host|by) ([a-z0-9.-]+\.[a-z]{2,})\.?\s*\[(\d{1,3}(?:\.\d{1,3}){3})\]/i.exec(t.diagnostic ?? diagnostic ?? '');
       events.push(buildEvent({
         time: fallbackTime, source: 'dsn', origin, recipient: t.address, sender, messageId,
         outcome: /\b4\d\d[ -]|\b4\.\d{1,3}\.\d{1,3}\b|delayed|will (?:keep trying|retry)/i.test(diagnostic ?? '') && !/\b5\d\d[ -]|\b5\.\d/.test(diagnostic ?? '') ? 'deferred' : 'bounced',

@@ -8,6 +8,7 @@
  *     user@example.com                         Exim, Gmail (an indented address alone on its line)
  *   user@example.com<mailto:user@example.com>  Microsoft 365 / Exchange 2010+
  *   RCPT TO:<user@example.com>                 Sendmail and other SMTP transcripts
+ *   user@example.com on Thu, 29 Apr 2007 …     Exchange 2000/2003 ("did not reach the following recipient(s)")
  *   X-Failed-Recipients: header                Exim
  */
 
@@ -23,6 +24,7 @@ const ALONE = new RegExp(`^[\\s>]*<?(${ADDRESS.source})>?:?\\s*(?:\\(.{0,200}\\)
 const WITH_TEXT = new RegExp(`^[\\s>]*<?(${ADDRESS.source})>?[:,]?\\s+\\S`);
 const MAILTO = new RegExp(`^[\\s>]*(${ADDRESS.source})\\s*<mailto:`);
 const RCPT_TO = new RegExp(`RCPT TO: ?<(${ADDRESS.source})>`, 'i');
+const EXCHANGE_LEGACY = new RegExp(`^\\s*(${ADDRESS.source}) on (?:[A-Z][a-z]{2},? )?\\d{1,2}[ /]`);
 const TEXT_LIMIT = 1000;
 /** Where the human-readable report ends and the returned message begins. */
 const END_OF_REPORT = /^\s*(?:-{3,}|={3,}|_{3,})|original message|message headers follow|^\s*(?:Reporting-MTA|Final-Recipient|Received|Return-Path):/i;
@@ -31,14 +33,24 @@ export function hasReplyCode(text: string): boolean {
   return /\b[245]\d\d[ -]|\b[245]\.\d{1,3}\.\d{1,3}\b/.test(text);
 }
 
+/**
+ * The best of several diagnostics for one recipient: a text that starts with a reply code, then
+ * one that contains a code (a help line naming "DSN 5.1.10" ranks below the reply itself), then
+ * the first.
+ */
+export function bestDiagnostic(candidates: (string | undefined)[]): string | undefined {
+  const present = candidates.filter((d): d is string => !!d && d.trim() !== '');
+  return present.find((d) => /^\s*[245]\d\d[ -]/.test(d)) ?? present.find(hasReplyCode) ?? present[0];
+}
+
 /** Lines that carry a reply or an explanation: these make up the diagnostic after a recipient. */
 function isReplyLine(l: string): boolean {
-  return /\b[245]\d\d[ -]|#[245]\.\d|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not found|no such|does not exist|doesn't|refused|rejected|denied|invalid|unavailable|quota|full|said:|returned|error|failed|sorry|not listed|disabled|inactive/i.test(l);
+  return /\b[245]\d\d[ -]|#[245]\.\d|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not found|no such|does not exist|doesn't|refused|rejected|denied|invalid|unavailable|quota|full|said:|returned|error|failed|sorry|not listed|disabled|inactive|not recognized/i.test(l);
 }
 
 /** A failed recipient named on this line, and where the text after it starts. */
 function recipientOnLine(l: string): { address: string; end: number } | undefined {
-  const m = ALONE.exec(l) ?? MAILTO.exec(l) ?? RCPT_TO.exec(l);
+  const m = ALONE.exec(l) ?? MAILTO.exec(l) ?? RCPT_TO.exec(l) ?? EXCHANGE_LEGACY.exec(l);
   if (m) return { address: m[1]!, end: m.index + m[0].length };
   const w = WITH_TEXT.exec(l);
   if (w && isReplyLine(l.slice(w[0].length - 1))) return { address: w[1]!, end: w[0].length - 1 };
@@ -70,7 +82,7 @@ export function textRecipients(text: string, failedHeader?: string): TextRecipie
     for (let j = i + 1; j < lines.length && j < i + 16; j++) {
       const n = lines[j]!;
       if (n.trim() === '') continue;
-      if (ALONE.test(n) || MAILTO.test(n) || END_OF_REPORT.test(n)) break;
+      if (END_OF_REPORT.test(n) || (n.includes('@') && n.length <= 400 && recipientOnLine(n))) break; // the next recipient's own text
       if (isReplyLine(n)) { parts.push(n.trim()); length += n.trim().length + 1; }
       if (length - 1 > TEXT_LIMIT) break;
     }
