@@ -24,6 +24,14 @@ function addReadingFlags(cmd: Command): Command {
     .option('--quiet', 'no informational notes on stderr (warnings and errors stay)');
 }
 
+/** Host lists and the config file: the same on analyze and mx-check. */
+function addHostListFlags(cmd: Command): Command {
+  return cmd
+    .option('--old-mx <hosts>', 'old MX host names (*.suffix allowed) and/or IPs, comma-separated, repeatable', collect)
+    .option('--new-mx <hosts>', 'new MX host names and/or IPs, or exchange-online; comma-separated, repeatable', collect)
+    .option('--config <file>', 'JSON file with the same keys (camelCase); flags win');
+}
+
 function program(): Command {
   const prog = new Command('bouncelens')
     .description('Diagnose 550 5.1.1 User unknown bounces after a mail domain migration')
@@ -43,33 +51,27 @@ function program(): Command {
     process.exitCode = await (await import('./commands/events.js')).runEvents(inputs, flags);
   });
 
-  addReadingFlags(
+  addReadingFlags(addHostListFlags(
     prog.command('analyze')
       .description('diagnose user-unknown and domain-refusal bounces around a migration cutover')
       .argument('[inputs...]', 'files, directories, globs, or - for stdin', [])
       .option('--cutover <time>', 'cutover time (ISO 8601; no offset = UTC), or DOMAIN=TIME; repeatable', collect)
-      .option('--old-mx <hosts>', 'old MX host names (*.suffix allowed) and/or IPs, comma-separated, repeatable', collect)
-      .option('--new-mx <hosts>', 'new MX host names and/or IPs, or exchange-online; comma-separated, repeatable', collect)
       .option('--domain <domains>', 'the migrated domains (default: those answered by a listed host)', collect)
       .option('--old-users <file>', 'directory export of the old system (list, CSV with an address column, or Postfix map)', collect)
       .option('--new-users <file>', 'directory export of the new system', collect)
-      .option('--config <file>', 'JSON file with the same keys (camelCase); flags win')
       .option('--dns <file>', 'a saved mx-check snapshot (mx-check --save): its verdicts go into the summary and evidence')
       .option('--check-dns', 'query DNS live for the domains in scope (analyze is offline otherwise)')
       .option('--format <format>', 'table (default), csv or json')
       .option('-o, --output <file>', 'write to this file instead of stdout'),
-  ).action(async (inputs: string[], flags: AnalyzeFlags) => {
+  )).action(async (inputs: string[], flags: AnalyzeFlags) => {
     process.exitCode = await (await import('./commands/analyze.js')).runAnalyze(inputs, flags);
   });
 
-  prog.command('mx-check')
+  addHostListFlags(prog.command('mx-check'))
     .description('is DNS done migrating? MX, A/AAAA and TTLs per resolver and authoritative server, with a verdict')
     .argument('<domains...>', 'the domains to check')
     .option('--resolver <ip>', 'resolver as IP, IP:PORT or [IPv6]:PORT; repeatable (default: the system\'s resolvers)', collect)
     .option('--authoritative', 'also ask each of the domain\'s own name servers, and compare the parent zone\'s delegation')
-    .option('--old-mx <hosts>', 'old MX host names and/or IPs, comma-separated, repeatable', collect)
-    .option('--new-mx <hosts>', 'new MX host names and/or IPs, comma-separated, repeatable', collect)
-    .option('--config <file>', 'the JSON config analyze reads (oldMx, newMx)')
     .option('--timeout <ms>', 'per query (default 3000)')
     .option('--format <format>', 'table (default) or json')
     .option('--save <file>', 'write what was seen as JSON, for analyze --dns')

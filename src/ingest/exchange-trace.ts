@@ -273,6 +273,20 @@ async function* readJson(
   account: (evs: DeliveryEvent[] | null | undefined, line: number, out: DeliveryEvent[]) => void,
 ): AsyncGenerator<DeliveryEvent[]> {
   const { stats } = ctx;
+  /** The rows of one JSON value, read as one record: events if any row gives one, unrecognised if none could be read. */
+  const eventsOf = (value: unknown, line: number): DeliveryEvent[] | null | undefined => {
+    const rows = rowsOf(value);
+    if (rows.length === 0) return null;
+    let evs: DeliveryEvent[] | null = null;
+    let unreadable = 0;
+    for (const r of rows) {
+      const e = handle(toRow(r), line);
+      if (e === undefined) unreadable++;
+      else if (e) (evs ??= []).push(...e);
+    }
+    if (unreadable && unreadable < rows.length) stats.notices.push(`line ${line}: ${unreadable} of ${rows.length} JSON records could not be read`);
+    return evs ?? (unreadable === rows.length ? undefined : null);
+  };
   let doc: string[] | undefined;
   let docSize = 0;
   let docLine = 0;
@@ -281,15 +295,21 @@ async function* readJson(
     for (let i = 0; i < batch.lines.length; i++) {
       const l = batch.lines[i]!;
       const n = batch.first + i;
+      stats.records++;
       if (doc) {
-        stats.records++;
+        // Lines inside a pretty-printed document: its first line is the record that carries its events.
         stats.nonEvents++;
         docSize += l.length + 1;
-        if (docSize > MAX_JSON_DOCUMENT_CHARS) { countCap(stats, 'JSON document over 256 MiB not read'); doc = undefined; continue; }
+        if (docSize > MAX_JSON_DOCUMENT_CHARS) {
+          countCap(stats, 'JSON document over 256 MiB not read');
+          countUnrecognised(stats, docLine);
+          doc = undefined;
+          continue;
+        }
         doc.push(l);
         continue;
       }
-      if (l.trim() === '') { stats.records++; stats.blank++; continue; }
+      if (l.trim() === '') { stats.blank++; continue; }
       let parsed: unknown;
       try { parsed = JSON.parse(l); } catch { parsed = undefined; }
       if (parsed === undefined) {
@@ -297,21 +317,9 @@ async function* readJson(
         doc = [l];
         docSize = l.length;
         docLine = n;
-        stats.records++;
-        stats.nonEvents++;
         continue;
       }
-      stats.records++;
-      const rows = rowsOf(parsed);
-      if (rows.length === 0) { stats.nonEvents++; continue; }
-      let evs: DeliveryEvent[] | null | undefined = null;
-      for (const r of rows) {
-        const e = handle(toRow(r), n);
-        if (e === undefined) countUnrecognised(stats, n);
-        else if (e) evs = [...(evs ?? []), ...e];
-      }
-      account(evs, n, out);
-      // account() counted the line once as a record with events or a non-event
+      account(eventsOf(parsed, n), n, out);
     }
     if (out.length) yield out;
   }
@@ -319,15 +327,7 @@ async function* readJson(
     let parsed: unknown;
     try { parsed = JSON.parse(doc.join('\n')); } catch { countUnrecognised(stats, docLine); return; }
     const out: DeliveryEvent[] = [];
-    const rows = rowsOf(parsed);
-    stats.nonEvents--; // the document's first line becomes the record that carries its events
-    let evs: DeliveryEvent[] | null = null;
-    for (const r of rows) {
-      const e = handle(toRow(r), docLine);
-      if (e === undefined) countUnrecognised(stats, docLine);
-      else if (e) evs = [...(evs ?? []), ...e];
-    }
-    account(evs, docLine, out);
+    account(eventsOf(parsed, docLine), docLine, out);
     if (out.length) yield out;
   }
 }

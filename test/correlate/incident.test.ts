@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CLI, fixture, ROOT } from '../helpers/paths.js';
 
 function analyze(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -56,9 +58,13 @@ test('analyze: bad flags and config exit 2 with one line', () => {
   }
 });
 
-test('analyze: a config file with an unknown key exits 2', () => {
-  const r = spawnSync(process.execPath, [CLI, 'analyze', '--config', '-'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 2);
+test('analyze: a config file with an unknown key exits 2 and names the key', () => {
+  const config = path.join(mkdtempSync(path.join(tmpdir(), 'bl-config-')), 'context.json');
+  writeFileSync(config, JSON.stringify({ cutover: '2024-11-27T09:00Z', oldMX: ['mx1.old.example'] }));
+  const r = analyze('--config', config, 'fixtures/incident/inputs');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown key "oldMX"/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
 test('analyze: inputs without any user-unknown event give an empty findings list, exit 0', () => {

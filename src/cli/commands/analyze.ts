@@ -8,23 +8,17 @@ import { applySnapshot, parseSnapshot } from '../../dns/snapshot.js';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../io/inputs.js';
 import { parseResolver } from './mx-check.js';
-import { resolveContext } from '../../correlate/context.js';
+import { resolveContext, type RawContext } from '../../correlate/context.js';
 import { REPORT_FORMATS, RENDERERS, type Report } from '../../report/index.js';
 import { isoUtc } from '../../time.js';
 import { loadConfig, mergeConfig } from '../config.js';
 import { parseChoice, resolveReading, type RawReadingFlags } from '../options.js';
 import { openOutput, reportReading } from '../output.js';
 
-export interface AnalyzeFlags extends RawReadingFlags {
+export interface AnalyzeFlags extends RawReadingFlags, RawContext {
   format?: string;
   output?: string;
   config?: string;
-  cutover?: string[];
-  oldMx?: string[];
-  newMx?: string[];
-  domain?: string[];
-  oldUsers?: string[];
-  newUsers?: string[];
   dns?: string;
   checkDns?: boolean;
 }
