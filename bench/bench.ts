@@ -95,7 +95,9 @@ async function main(): Promise<void> {
   const num = (v: number | undefined, d = 2): string => (v === undefined ? '-' : v.toFixed(d));
   console.log(`bouncelens benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${runs} runs`);
   console.log(`${pad('command', 48)} ${pad('median s', 9)} ${pad('min', 7)} ${pad('max', 7)} ${pad('MB/s', 8)} ${pad('units/s', 12)} peak RSS MiB`);
-  for (const r of rows) console.log(`${pad(r.label, 48)} ${pad(num(r.median), 9)} ${pad(num(r.min), 7)} ${pad(num(r.max), 7)} ${pad(num(r.mbPerSec, 1), 8)} ${pad(`${num(r.unitsPerSec, 0)} ${r.unit}`, 12)} ${num(r.peakRssMiB, 0)}`);
+  // Commands faster than /usr/bin/time can tell (0.00 s) have no meaningful rate.
+  const rate = (v: number | undefined, d: number): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+  for (const r of rows) console.log(`${pad(r.label, 48)} ${pad(num(r.median), 9)} ${pad(num(r.min), 7)} ${pad(num(r.max), 7)} ${pad(rate(r.mbPerSec, 1), 8)} ${pad(`${rate(r.unitsPerSec, 0)} ${r.unit}`, 12)} ${num(r.peakRssMiB, 0)}`);
   console.log('\ntargets:');
   for (const [name, v, ok] of targets) console.log(`  ${v === undefined || Number.isNaN(v) ? '?' : ok(v) ? '✓' : '✗'} ${pad(name, 46)} ${num(v)}`);
   mkdirSync(path.join('bench', 'results'), { recursive: true });

@@ -8,14 +8,18 @@ const KEEP = 8;
 
 export class DeliveryTimes {
   count = 0;
-  /** Every time, while there are at most 2 × KEEP (most recipients never get more). */
-  private all: number[] | undefined = [];
+  /** The first time added; most recipients never get a second one, so no array until then. */
+  private only = 0;
+  /** Every time, once there are two, while there are at most 2 × KEEP. */
+  private all: number[] | undefined;
   /** After that: the KEEP earliest (ascending) and the KEEP latest (descending). */
   private earliest: number[] | undefined;
   private latest: number[] | undefined;
 
   add(t: number): void {
     this.count++;
+    if (this.count === 1) { this.only = t; return; }
+    if (this.count === 2) { this.all = [this.only, t]; return; }
     if (this.all) {
       this.all.push(t);
       if (this.all.length <= 2 * KEEP) return;
@@ -31,16 +35,18 @@ export class DeliveryTimes {
 
   /** The kept times, ascending. */
   times(): number[] {
+    if (this.count === 0) return [];
+    if (this.count === 1) return [this.only];
     if (this.all) return [...this.all].sort((a, b) => a - b);
     return [...this.earliest!, ...[...this.latest!].reverse()];
   }
 
   get exact(): boolean {
-    return this.all !== undefined;
+    return this.count <= 2 * KEEP;
   }
 
   first(): number | undefined {
-    return this.all ? (this.all.length ? Math.min(...this.all) : undefined) : this.earliest![0];
+    return this.count === 0 ? undefined : this.times()[0];
   }
 
   /** The first kept delivery strictly after `t`. */

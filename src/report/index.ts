@@ -22,8 +22,9 @@ export interface Report extends AnalyzeResult {
   context: ReportContext;
 }
 
-export const RENDERERS: Record<ReportFormat, (r: Report) => string> = {
-  table: renderTable,
+/** Each renderer yields the report in pieces, so a report of 100,000 findings is never one string. */
+export const RENDERERS: Record<ReportFormat, (r: Report) => Iterable<string>> = {
+  table: (r) => [renderTable(r)],
   csv: (r) => renderCsv(r.findings),
   json: renderJson,
 };

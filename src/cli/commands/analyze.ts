@@ -56,7 +56,7 @@ export async function runAnalyze(inputs: string[], rawFlags: AnalyzeFlags): Prom
       until: settings.until === undefined ? undefined : isoUtc(settings.until),
     },
   };
-  await out.write(RENDERERS[format](report));
+  for (const piece of RENDERERS[format](report)) await out.write(piece);
   await out.close();
   reportReading(result, { tzGiven: settings.tzGiven, quiet: settings.quiet, tz: settings.read.tz ?? 'UTC' });
   return result.errors.length ? 2 : 0;
