@@ -30,6 +30,14 @@ export const SISIMAI_WRONG: Record<string, string> = {
   'maildir/bsd/lhost-sendmail-40.eml': '"550 Unknown user kijitora@ntt.example.ne.jp" after DATA',
   'maildir/bsd/lhost-sendmail-48.eml': '"Recipient address rejected: User unknown" after DATA',
   'maildir/bsd/rhost-nttdocomo-03.eml': '"550 Unknown user …" after end of DATA (Sisimai: rejected)',
+  'maildir/bsd/lhost-sendmail-02.eml': '"550 5.1.1 <userunknown@…>... User Unknown" and "550 5.2.1 <filtered@…>... User Unknown", then DATA refused for want of a recipient',
+  // Replies that say "User unknown" in so many words, which Sisimai 4.25 files as `filtered`.
+  'maildir/bsd/lhost-messagingserver-03.eml': '"550 5.7.1 550 User Unknown: sabineko@…" (and mikeneko)',
+  'maildir/bsd/lhost-x1-02.eml': '"kijitora@example.org [User unknown]"',
+  'maildir/bsd/lhost-x1-03.eml': '"kijitora@example.org [User unknown]"',
+  'maildir/bsd/rfc3464-35.eml': 'mikeneko: "550 user unknown"',
+  // Sisimai gives every recipient the last recipient's reply.
+  'maildir/bsd/lhost-postfix-13.eml': 'kijitora\'s own Diagnostic-Code is "550 5.2.1 <kijitora@…>... User Unknown"; "Mailbox Full" is noraneko\'s',
   // Provider texts that name a missing account, which Sisimai 4.25 files as `filtered`.
   'maildir/bsd/lhost-amazonses-02.eml': '"550-\'Unknown user this-local-part-does-not-exist-on-the-server@…\'"',
   'maildir/bsd/lhost-receivingses-02.eml': '"550 5.1.1 Mailbox does not exist"',

@@ -199,6 +199,34 @@ test('MIME nested 1,000 levels, a message with 10,000 recipients, a message with
   assert.match(none.stderr, /1 message: no recipient/);
 });
 
+test('a 50 MB attachment (npm test: 6 MB) is cut at MAX_MESSAGE_BYTES; a truncated message and an 8-bit ISO-8859-1 one still give their events', async () => {
+  const mb = HEAVY ? 50 : 6;
+  const big = dsn(['big@example.com'], 7).replace(/--b7--\n$/, `--b7\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${'QUJD'.repeat(19).concat('\n').repeat(Math.ceil((mb * 1024 * 1024) / 77))}--b7--\n`);
+  writeFileSync(path.join(dir, 'attachment.eml'), big);
+  const r = await run(['events', path.join(dir, 'attachment.eml')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.trim()).recipient, 'big@example.com', 'the report before the attachment is read');
+  assert.match(r.stderr, /message cut at MAX_MESSAGE_BYTES/);
+  assert.ok(r.rssMiB < 300, `peak RSS ${r.rssMiB} MiB`);
+
+  const whole = dsn(['cut@example.com'], 8);
+  writeFileSync(path.join(dir, 'truncated.eml'), whole.slice(0, whole.indexOf('Diagnostic-Code') + 20));
+  const t = await run(['events', path.join(dir, 'truncated.eml')]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(JSON.parse(t.stdout.trim()).recipient, 'cut@example.com');
+
+  const latin1 = Buffer.from('From: MAILER-DAEMON@relay.example.net\nTo: a@example.info\nSubject: Mail delivery failed\nContent-Type: text/plain; charset=ISO-8859-1\nContent-Transfer-Encoding: 8bit\n\nDie Nachricht an M\u00fcller konnte nicht zugestellt werden (Empf\u00e4nger unbekannt):\n\n  mueller@example.de\n    550 5.1.1 Benutzer unbekannt\n', 'latin1');
+  writeFileSync(path.join(dir, 'latin1.eml'), latin1);
+  const l = await run(['events', path.join(dir, 'latin1.eml')]);
+  assert.equal(l.code, 0, l.stderr);
+  // 8-bit Latin-1 reaches the parser as U+FFFD (inputs are read as UTF-8); the ASCII address and
+  // reply are intact.
+  const e = JSON.parse(l.stdout.trim()) as { recipient: string; status: string; diagnostic: string };
+  assert.equal(e.recipient, 'mueller@example.de');
+  assert.equal(e.status, '5.1.1');
+  assert.match(e.diagnostic, /Benutzer unbekannt/);
+});
+
 test('an mbox of 1,000 messages (heavy: 100,000): every message counted, memory bounded', async () => {
   const n = HEAVY ? 100_000 : 1_000;
   const file = path.join(dir, 'big.mbox');

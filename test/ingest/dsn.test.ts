@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDeliveryStatus } from '../../src/ingest/dsn/rfc3464.js';
-import { textRecipients } from '../../src/ingest/dsn/vendors/text.js';
+import { deliveryStatusInText, parseDeliveryStatus } from '../../src/ingest/dsn/rfc3464.js';
+import { amazonSesNotification } from '../../src/ingest/dsn/vendors/amazonses.js';
+import { notesRecipients } from '../../src/ingest/dsn/vendors/notes.js';
+import { globalDiagnostic, textRecipients } from '../../src/ingest/dsn/vendors/text.js';
 import { assertGolden, collect, corpus, fixture, NO_SHARED } from '../helpers/paths.js';
 
 test('fixtures/dsn: a Postfix DSN, a qmail bounce, an mbox (Gmail, Microsoft 365 IMCEAEX NDR, an auto-reply)', async () => {
@@ -60,6 +62,68 @@ test('textRecipients: qmail, Exim-style indented, mailto and X-Failed-Recipients
   assert.match(got[3]!.diagnostic!, /recipient name is not recognized/, 'Exchange 2000/2003 NDR');
   assert.match(got[0]!.diagnostic!, /no mailbox here/);
   assert.match(got[1]!.diagnostic!, /550 5\.1\.1 unknown/);
+});
+
+test('textRecipients: the shapes of appliances and older MTAs (each line modelled on a corpus bounce)', () => {
+  const cases: [string, string, RegExp][] = [
+    ['kijitora@example.org [User unknown]', 'kijitora@example.org', /^User unknown$/], // lhost-x1-03
+    ['>>> neko@example.org <neko@example.org>', 'neko@example.org', /^$/], // lhost-activehunter-01
+    ['"shiro@example.jp":\n5.2.2 <shiro@example.jp>... Mailbox Full', 'shiro@example.jp', /Mailbox Full/], // lhost-gmx-01
+    ['554 <tora@example.net>... 550 Host unknown (Authoritative answer from name server)', 'tora@example.net', /Host unknown/], // lhost-v5sendmail-02
+    ['Invalid final delivery userid: mike@example.co.jp', 'mike@example.co.jp', /^Invalid final delivery userid/], // lhost-imailserver-03
+    ['     Could not be delivered to: <kuro@example.ne.jp>\n     As their mailbox is full.', 'kuro@example.ne.jp', /mailbox is full/], // lhost-kddi-02
+    ['Unable to deliver message to <sabi@example.jp> (and other recipients in the same domain).', 'sabi@example.jp', /^Unable to deliver message to <sabi@example\.jp>/], // lhost-trendmicro-02
+    ["Your message wasn't delivered to hachi@example.it because the address couldn't be found.", 'hachi@example.it', /address couldn't be found/], // rfc3464-65
+    ['[Status: Error, Address: <mame@example.co.jp>, ResponseCode 421, , Host not reachable.]', 'mame@example.co.jp', /Host not reachable/], // lhost-zoho-04
+  ];
+  for (const [text, address, diagnostic] of cases) {
+    const got = textRecipients(text);
+    assert.deepEqual(got.map((r) => r.address), [address], text);
+    assert.match(got[0]!.diagnostic ?? '', diagnostic, text);
+  }
+  // Not recipients: the returned message's headers and a sentence naming an address with no failure.
+  assert.deepEqual(textRecipients('From: "Neko" <neko@example.jp>\nTo: tora@example.jp\nPlease write to help@example.net: we answer.'), []);
+});
+
+test('globalDiagnostic: a Sendmail transcript reply without an enhanced status', () => {
+  assert.equal(globalDiagnostic('  ----- Transcript of session follows -----\n550 sorry, no mailbox here by that name (#5.1.1 - chkusr)\n'), '550 sorry, no mailbox here by that name (#5.1.1 - chkusr)');
+});
+
+test('parseDeliveryStatus: recipient blocks with no blank line between them, ISO-2022-JP in a diagnostic', () => {
+  const r = parseDeliveryStatus('Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; a@example.jp\nAction: failed\nStatus: 5.2.2\nFinal-Recipient: rfc822; b@example.jp\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: X-Notes; \x1b$B%f!<%6!<\x1b(B Neko\n');
+  assert.deepEqual(r.recipients.map((x) => [x.finalRecipient, x.status]), [['a@example.jp', '5.2.2'], ['b@example.jp', '5.1.1']]);
+  assert.equal(r.recipients[1]!.diagnosticCode, 'ユーザー Neko');
+});
+
+test('deliveryStatusInText: a report in the plain body is found; header blocks are not', () => {
+  const raw = 'From: MAILER-DAEMON@example.org\nSubject: Delivery has failed\n\nYour message cannot be delivered.\n\nReporting-MTA: dns; mx.example.org\n\nAction: failed\nStatus: 5.0.0 (rejected)\nFinal-recipient: rfc822;sabi@example.org\nRemote-MTA: dns; mx.example.org\n (TCP|192.0.2.225|25)\n\nReturn-path: tora@example.com\nTo: sabi@example.org\n';
+  const found = deliveryStatusInText(raw)!;
+  const r = parseDeliveryStatus(found);
+  assert.equal(r.message.reportingMta, 'mx.example.org');
+  assert.deepEqual(r.recipients.map((x) => [x.finalRecipient, x.action, x.status]), [['sabi@example.org', 'failed', '5.0.0']]);
+  assert.doesNotMatch(found, /Return-path/);
+  assert.equal(deliveryStatusInText('From: a@example.org\n\nNo report here.\n'), undefined);
+});
+
+test('notesRecipients: Lotus Notes gives the reason before the address', () => {
+  const got = notesRecipients('------- Failure Reasons  --------\n\nUser  not listed in public Name & Address Book\nneko@example.com\n\n------- Returned Message --------\nTo: other@example.com\n');
+  assert.deepEqual(got, [{ address: 'neko@example.com', diagnostic: 'User not listed in public Name & Address Book' }]);
+  assert.equal(notesRecipients('no such block'), undefined);
+});
+
+test('amazonSesNotification: bounces, deliveries, complaints, and the raw SNS envelope', () => {
+  const bounce = '{"notificationType":"Bounce","bounce":{"bouncedRecipients":[{"emailAddress":"sim@example.com","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}],"timestamp":"2016-10-21T00:06:40.502Z","reportingMTA":"dsn; a1.smtp-out.example.com"},"mail":{"headers":[{"name":"!\n Content-Type","value":"x"}]}}\n--\nIf you wish to stop receiving notifications…';
+  const b = amazonSesNotification(bounce);
+  assert.deepEqual(b, { kind: 'report', report: { message: { reportingMta: 'a1.smtp-out.example.com' }, recipients: [{
+    finalRecipient: 'sim@example.com', action: 'failed', status: '5.1.1', diagnosticCode: '550 5.1.1 user unknown', diagnosticType: 'smtp', lastAttemptDate: '2016-10-21T00:06:40.502Z',
+  }] } });
+  const delivery = amazonSesNotification('{"notificationType":"Delivery","delivery":{"timestamp":"2016-11-23T12:01:03.512Z","recipients":["ok@example.com"],"smtpResponse":"250 2.6.0 Message received","reportingMTA":"a2.example.com"}}');
+  assert.equal(delivery?.kind === 'report' && delivery.report.recipients[0]!.action, 'delivered');
+  assert.deepEqual(amazonSesNotification('{"notificationType":"Complaint","complaint":{}}'), { kind: 'complaint' });
+  const envelope = JSON.stringify({ Type: 'Notification', Message: JSON.stringify({ notificationType: 'Bounce', bounce: { bouncedRecipients: [{ emailAddress: 'x@example.com', status: '5.1.1' }] } }) });
+  const e = amazonSesNotification(envelope);
+  assert.equal(e?.kind === 'report' && e.report.recipients[0]!.finalRecipient, 'x@example.com');
+  assert.equal(amazonSesNotification('plain text'), undefined);
 });
 
 test('a bare-CR copy reads like its CRLF twin (maildir/mac vs maildir/dos)', async (t) => {

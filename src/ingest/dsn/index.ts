@@ -14,8 +14,10 @@ import { buildEvent } from '../event.js';
 import { countCap, countUnrecognised, type ReadContext, type Reader } from '../reader.js';
 import { splitMessages, type RawMessage } from './mailbox.js';
 import { parseMessage, type ParsedMessage } from './mime.js';
-import { parseDeliveryStatus, type DsnRecipient } from './rfc3464.js';
-import { bestDiagnostic, globalDiagnostic, textRecipients } from './vendors/text.js';
+import { deliveryStatusInText, parseDeliveryStatus, type DsnRecipient } from './rfc3464.js';
+import { amazonSesNotification } from './vendors/amazonses.js';
+import { notesRecipients } from './vendors/notes.js';
+import { bestDiagnostic, globalDiagnostic, textRecipients, type TextRecipient } from './vendors/text.js';
 
 const ACTION_OUTCOME: Record<string, Outcome> = {
   failed: 'bounced', delayed: 'deferred', delivered: 'delivered', relayed: 'delivered', expanded: 'delivered',
@@ -70,12 +72,16 @@ function originalInText(text: string): string | undefined {
   return /^[A-Za-z-]{2,40}:/m.test(block) ? block.slice(0, 20_000) : undefined;
 }
 
+const BOUNCE_WORDS = /undeliver|returned mail|failure notice|delivery status|non-deliver|nondeliver|could not be delivered|delivery fail|failed delivery|bounce|not delivered|mail delivery|returned to sender|message not delivered|unable to deliver|delivery problem|error sending/i;
+
 function looksLikeBounce(m: ParsedMessage): boolean {
   if (m.deliveryStatus.length) return true;
   if (m.headers.has('x-failed-recipients')) return true;
   const from = m.from.toLowerCase();
   if (/mailer-daemon|postmaster|mail delivery|mdaemon|noreply-dmarc/.test(from)) return true;
-  return /undeliver|returned mail|failure notice|delivery status|non-deliver|nondeliver|could not be delivered|delivery fail|failed delivery|bounce|not delivered|mail delivery|returned to sender|message not delivered|unable to deliver|delivery problem|error sending/i.test(m.subject);
+  if (BOUNCE_WORDS.test(m.subject)) return true;
+  // Some report only in the body, under a subject like `Mail` (KDDI): its first lines say so.
+  return BOUNCE_WORDS.test(m.text.slice(0, 600));
 }
 
 function isAutoReply(m: ParsedMessage): boolean {
@@ -86,6 +92,38 @@ function isAutoReply(m: ParsedMessage): boolean {
   return false;
 }
 
+/**
+ * A `Final-Recipient` that is not a mailbox: `|/usr/bin/prog user@example.com` (an Exim pipe) gives
+ * the address inside it; `@mx.example.org` (Sendmail, a host with no local part) gives the one
+ * recipient the text names, if it names exactly one.
+ */
+function usableAddress(value: string | undefined, fromText: { address: string }[]): string | undefined {
+  if (value === undefined || /^[^@\s|/]+@[^@\s]+$/.test(value)) return value;
+  const inner = /[A-Za-z0-9._%+-]{1,128}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/.exec(value)?.[0];
+  if (inner) return inner;
+  return fromText.length === 1 ? fromText[0]!.address : undefined;
+}
+
+/**
+ * A bounce whose text names no recipient (Verizon's `Message could not be delivered to mobile.`,
+ * Postfix's `Delivery report unavailable`): the returned original's one `To:` address, with the
+ * text's `Error:`/`Reason:` line. Only when the original has exactly one recipient.
+ */
+function recipientOfOriginal(original: string | undefined, text: string): TextRecipient[] {
+  const to = headerValue(original, 'To');
+  if (!to || headerValue(original, 'Cc')) return [];
+  const addresses = to.match(/[^\s<>,;:"@]{1,128}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/g) ?? [];
+  if (new Set(addresses.map((a) => a.toLowerCase())).size !== 1) return [];
+  const reason = /^\s*(?:error|reason|because)\s*:\s*(\S.{2,300})$/im.exec(text)?.[1];
+  return [{ address: addresses[0]!, diagnostic: reason?.trim() }];
+}
+
+/** The raw message after its header block, at most 200 KB. */
+function bodyOf(raw: string): string {
+  const end = raw.search(/\r?\n\r?\n/);
+  return end < 0 ? '' : raw.slice(end, end + 200_000);
+}
+
 export interface MessageEvents {
   events: DeliveryEvent[];
   /** Why the message gave no event: not a bounce, auto-reply, feedback report, no recipient. */
@@ -94,12 +132,14 @@ export interface MessageEvents {
 
 export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promise<MessageEvents> {
   const m = await parseMessage(raw.text);
+  const ses = m.deliveryStatus.length ? undefined : amazonSesNotification(m.text);
+  if (ses?.kind === 'complaint') return { events: [], skipped: 'feedback report' };
   if (m.depthCapped) countCap(ctx.stats, 'MIME nesting cut at MAX_MIME_DEPTH');
   if (raw.truncated) countCap(ctx.stats, 'message cut at MAX_MESSAGE_BYTES');
   if (m.feedbackReport) return { events: [], skipped: 'feedback report' };
   // Exchange NDRs carry `Auto-Submitted: auto-replied` too: only a message that does not look like
   // a bounce is taken for an auto-reply.
-  if (!looksLikeBounce(m)) return { events: [], skipped: isAutoReply(m) ? 'auto-reply' : 'not a bounce' };
+  if (!ses && !looksLikeBounce(m)) return { events: [], skipped: isAutoReply(m) ? 'auto-reply' : 'not a bounce' };
 
   const original = m.originalHeaders ?? originalInText(m.text);
   const sender = angle(headerValue(original, 'From')) ?? angle(m.headers.get('x-postfix-sender'));
@@ -110,11 +150,17 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
   const fallbackTime = bounceDate ?? envelopeDate ?? ctx.referenceTime ?? 0;
   const origin = { file: ctx.file, line: raw.line, ...(raw.mbox ? { message: raw.index } : {}) };
 
-  const reports = m.deliveryStatus.map(parseDeliveryStatus);
+  const statusParts = m.deliveryStatus.length || ses ? m.deliveryStatus : [deliveryStatusInText(raw.text)].filter((s): s is string => s !== undefined);
+  const reports = statusParts.map(parseDeliveryStatus);
+  if (ses) reports.push(ses.report);
+  const fromText = notesRecipients(m.text) ?? textRecipients(m.text, m.headers.get('x-failed-recipients'));
   const recipients: (DsnRecipient & { reportingMta?: string; arrivalDate?: string })[] = [];
-  for (const r of reports) for (const rc of r.recipients) recipients.push({ ...rc, reportingMta: r.message.reportingMta, arrivalDate: r.message.arrivalDate });
+  for (const r of reports) {
+    for (const rc of r.recipients) {
+      recipients.push({ ...rc, finalRecipient: usableAddress(rc.finalRecipient, fromText), reportingMta: r.message.reportingMta, arrivalDate: r.message.arrivalDate });
+    }
+  }
 
-  const fromText = textRecipients(m.text, m.headers.get('x-failed-recipients'));
   const textDiag = globalDiagnostic(m.text);
   const events: DeliveryEvent[] = [];
   const data = subject ? { subject: subject.slice(0, 200) } : undefined;
@@ -145,11 +191,19 @@ export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promis
     const own = new Set([m.from.toLowerCase(), m.to.toLowerCase(), (sender ?? '').toLowerCase()]);
     const reporter = (/(?:at|from) host ([a-z0-9.-]+\.[a-z]{2,})/i.exec(m.text)?.[1] ?? /qmail-send program at ([a-z0-9.-]+)/i.exec(m.text)?.[1]
       ?? /Generating server: ([a-z0-9.-]+)/i.exec(m.text)?.[1])?.replace(/\.+$/, '');
-    if (fromText.length > MAX_RECIPIENTS_PER_MESSAGE) countCap(ctx.stats, 'recipients past MAX_RECIPIENTS_PER_MESSAGE');
-    for (const t of fromText.slice(0, MAX_RECIPIENTS_PER_MESSAGE)) {
+    // The bounce's own From/To and the original sender also appear in the text; they are not
+    // recipients unless a reply is quoted for them (anonymised bounces use one address for all).
+    const notOwn = (t: TextRecipient): boolean => {
       const lower = t.address.toLowerCase();
-      if (own.has(lower) || /^(?:mailer-daemon|postmaster)@/.test(lower)) continue;
-      const diagnostic = bestDiagnostic([t.diagnostic, fromText.length === 1 ? textDiag : undefined]) ?? textDiag;
+      return !(own.has(lower) && !t.diagnostic) && !/^(?:mailer-daemon|postmaster)@/.test(lower);
+    };
+    let named = fromText.filter(notOwn);
+    // A text part the MIME parse lost (a malformed part header) is still in the raw body.
+    if (!named.length && !m.text.includes('@')) named = textRecipients(bodyOf(raw.text)).filter(notOwn);
+    if (!named.length) named = recipientOfOriginal(original, m.text);
+    if (named.length > MAX_RECIPIENTS_PER_MESSAGE) countCap(ctx.stats, 'recipients past MAX_RECIPIENTS_PER_MESSAGE');
+    for (const t of named.slice(0, MAX_RECIPIENTS_PER_MESSAGE)) {
+      const diagnostic = bestDiagnostic([t.diagnostic, named.length === 1 ? textDiag : undefined]) ?? textDiag;
       // `host mx.example.com [192.0.2.1]` (Exim, qmail) or `… by mx.example.com. [192.0.2.1]` (Gmail).
       const remote = /(?:host|by) ([a-z0-9.-]+\.[a-z]{2,})\.?\s*\[(\d{1,3}(?:\.\d{1,3}){3})\]/i.exec(t.diagnostic ?? diagnostic ?? '');
       events.push(buildEvent({
