@@ -1,5 +1,6 @@
 /** `npm run corpus`: score the bounce reader on ../shared/corpus/dsn and print the figures. */
 
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scoreCorpus } from './corpus-score.js';
@@ -29,3 +30,22 @@ if (process.argv.includes('--details') || process.env.DETAILS) {
   show('user-unknown where Sisimai says otherwise', s.falseUserUnknown);
   show('recipients missed', s.missedRecipients);
 }
+
+// Speed, side by side and interleaved: the CLI over the same folder, and Sisimai when installed.
+const emails = path.join(dsnDir, 'emails');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+const timed = (cmd: string[]): number => {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'ignore'] });
+  if (r.status !== 0 && r.status !== 1) return NaN;
+  return Number(process.hrtime.bigint() - t) / 1e9;
+};
+const hasSisimai = spawnSync('perl', ['-MSisimai', '-e', '1']).status === 0;
+const ours: number[] = [], theirs: number[] = [];
+for (let i = 0; i < 3; i++) {
+  ours.push(timed(['node', cli, 'events', '--quiet', '--input-format', 'dsn', '--format', 'ndjson', '-o', '/dev/null', emails]));
+  if (hasSisimai) theirs.push(timed(['perl', '-MSisimai', '-e', 'my $v = Sisimai->make($ARGV[0]); print scalar(@{$v || []})', emails]));
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`\nspeed (median of 3, interleaved): bouncelens events ${median(ours).toFixed(2)} s` +
+  (hasSisimai ? `, Sisimai ${median(theirs).toFixed(2)} s: ${(median(theirs) / median(ours)).toFixed(2)}× Sisimai` : ' (Sisimai not installed: apt-get install libsisimai-perl)'));

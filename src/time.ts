@@ -115,6 +115,17 @@ export function isoUtc(ms: number): string {
   return `${lastIsoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
 }
 
+let lastParsedIso = '';
+let lastParsedMs = NaN;
+/** `isoUtc`'s inverse for event times; the last answer is kept (consecutive events share a time). */
+export function parseEventTime(iso: string): number {
+  if (iso !== lastParsedIso) {
+    lastParsedIso = iso;
+    lastParsedMs = Date.parse(iso);
+  }
+  return lastParsedMs;
+}
+
 /**
  * A signed offset for reports: `T-2d3h`, `T+45m`, `T+0m`. Two units at most, rounded down to the
  * minute, so a person can read it at a glance.

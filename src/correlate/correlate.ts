@@ -8,7 +8,7 @@
 import { MAX_REFUSALS_PER_RECIPIENT } from '../limits.js';
 import { DeliveryTimes } from './deliveries.js';
 import { detach } from '../text.js';
-import { formatOffset, isoUtc } from '../time.js';
+import { formatOffset, isoUtc, parseEventTime } from '../time.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
 import { mergeAttempts, type Attempt, type Refusal } from './attempts.js';
 import { DAY, causeOf, type AttemptView, type RuleFacts } from './causes.js';
@@ -100,7 +100,7 @@ export class Correlator {
       d = { log: newAnswerLog(), eventsByClass: {}, lastDelivery: new Map(), connectionFailures: new Map(), recipients: new Map(), capped: 0 };
       this.domains.set(detach(e.domain), d);
     }
-    const t = Date.parse(e.time);
+    const t = parseEventTime(e.time);
     const ref = e.answeredBy;
     const key = detach(hostKey(ref));
     const answered = ref.host !== undefined || ref.ip !== undefined;

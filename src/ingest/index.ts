@@ -7,6 +7,7 @@ import { defaultClassifier, type Classifier } from '../classify/classify.js';
 import { InputError, errorMessage } from '../errors.js';
 import { detectFormat, readerFor } from '../io/detect.js';
 import { expandInputs, type InputSource } from '../io/inputs.js';
+import { openPool, POOL_MIN_FILES, POOL_WINDOW, type PoolResult } from './pool.js';
 import { splitLines, type LineStats } from '../io/lines.js';
 import { openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
 import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES } from '../limits.js';
@@ -40,73 +41,116 @@ export interface EventStream extends AsyncIterable<DeliveryEvent[]> {
   readonly skipped: string[];
 }
 
+/** What one input's reading needs and where it reports; shared by the main thread and the pool's workers. */
+export interface ReadEnv {
+  options: ReadEventsOptions;
+  classifier: Classifier;
+  run: RunState;
+  inputs: InputStats[];
+  errors: InputError[];
+  skipped: string[];
+}
+
+/** One input: open, detect its format, read it with its reader. Errors and counters go to `env`. */
+export async function* readInput(source: InputSource, prefetched: Prefetched | undefined, env: ReadEnv): AsyncGenerator<DeliveryEvent[]> {
+  const { options, errors } = env;
+  const stats = newStats(source.name);
+  let opened;
+  try {
+    opened = await openInput(source, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, prefetched);
+  } catch (err) {
+    errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
+    return;
+  }
+  let head: Buffer, rest: AsyncIterable<Buffer>;
+  try {
+    ({ head, rest } = await peek(opened.chunks, DETECT_BYTES));
+  } catch (err) {
+    errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
+    return;
+  }
+  let reader: Reader | undefined;
+  if (options.inputFormat) reader = readerFor(options.inputFormat, READERS);
+  else reader = detectFormat(head.toString('utf8'), READERS);
+  if (!reader) {
+    if (source.explicit) {
+      const why = head.length === 0 ? 'empty input' : 'format not recognised (not a Postfix/Exim log, Exchange export, bounce message or bouncelens NDJSON); use --input-format to force one';
+      errors.push(new InputError(source.name, why));
+    } else {
+      env.skipped.push(source.name);
+    }
+    return;
+  }
+  stats.format = reader.format;
+  env.inputs.push(stats);
+  const lineStats: LineStats = { overlong: 0, bareCr: false };
+  try {
+    yield* reader.read(splitLines(rest, lineStats), {
+      file: source.name, run: env.run, stats, tz: options.tz ?? 'UTC', year: options.year, dateOrder: options.dateOrder,
+      classifier: env.classifier, referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
+    });
+  } catch (err) {
+    errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
+  } finally {
+    stats.overlong = lineStats.overlong;
+    if (lineStats.overlong) stats.capped['over-long lines cut'] = lineStats.overlong;
+  }
+}
+
+/**
+ * A small file that is a bounce message can be read on a worker: messages share no state (a log's
+ * queue-id joins and syslog year do, so logs are always read here, in order).
+ */
+function poolable(prefetched: Prefetched | undefined, options: ReadEventsOptions): prefetched is Prefetched {
+  if (!prefetched || (options.inputFormat && options.inputFormat !== 'dsn')) return false;
+  return options.inputFormat === 'dsn' || detectFormat(prefetched.bytes.subarray(0, DETECT_BYTES).toString('utf8'), READERS) === dsnReader;
+}
+
 /** Batches of events from all inputs; see `readEvents` for one event at a time. */
 export function readEventBatches(names: readonly string[], options: ReadEventsOptions = {}): EventStream {
-  const inputs: InputStats[] = [];
-  const errors: InputError[] = [];
-  const skipped: string[] = [];
-  const tz = options.tz ?? 'UTC';
-  const classifier = options.classifier ?? defaultClassifier();
-  const maxBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const run: RunState = { shared: new Map() };
-
-  async function* readOne(source: InputSource, prefetched?: Prefetched): AsyncGenerator<DeliveryEvent[]> {
-    const stats = newStats(source.name);
-    let opened;
-    try {
-      opened = await openInput(source, maxBytes, prefetched);
-    } catch (err) {
-      errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
-      return;
-    }
-    let head: Buffer, rest: AsyncIterable<Buffer>;
-    try {
-      ({ head, rest } = await peek(opened.chunks, DETECT_BYTES));
-    } catch (err) {
-      errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
-      return;
-    }
-    let reader: Reader | undefined;
-    if (options.inputFormat) reader = readerFor(options.inputFormat, READERS);
-    else reader = detectFormat(head.toString('utf8'), READERS);
-    if (!reader) {
-      if (source.explicit) {
-        const why = head.length === 0 ? 'empty input' : 'format not recognised (not a Postfix/Exim log, Exchange export, bounce message or bouncelens NDJSON); use --input-format to force one';
-        errors.push(new InputError(source.name, why));
-      } else {
-        skipped.push(source.name);
-      }
-      return;
-    }
-    stats.format = reader.format;
-    inputs.push(stats);
-    const lineStats: LineStats = { overlong: 0, bareCr: false };
-    try {
-      yield* reader.read(splitLines(rest, lineStats), {
-        file: source.name, run, stats, tz, year: options.year, dateOrder: options.dateOrder, classifier,
-        referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
-      });
-    } catch (err) {
-      errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
-    } finally {
-      stats.overlong = lineStats.overlong;
-      if (lineStats.overlong) stats.capped['over-long lines cut'] = lineStats.overlong;
-    }
-  }
+  const env: ReadEnv = {
+    options, classifier: options.classifier ?? defaultClassifier(), run: { shared: new Map() },
+    inputs: [], errors: [], skipped: [],
+  };
 
   async function* all(): AsyncGenerator<DeliveryEvent[]> {
     const expanded = await expandInputs(names.length ? names : ['-']);
-    errors.push(...expanded.errors);
-    for (const source of expanded.sources) yield* readOne(source, prefetchSmall(source));
+    env.errors.push(...expanded.errors);
+    // Many bounce files (a Maildir): parsed on worker threads, results taken in input order so the
+    // output is the same as reading them here one by one.
+    const pool = expanded.sources.length >= POOL_MIN_FILES ? openPool(env) : undefined;
+    const pending: Promise<PoolResult>[] = [];
+    async function* takeOne(): AsyncGenerator<DeliveryEvent[]> {
+      const r = await pending.shift()!;
+      if (r.stats) env.inputs.push(r.stats);
+      env.errors.push(...r.errors.map((e) => new InputError(e.file, e.reason)));
+      env.skipped.push(...r.skipped);
+      if (r.events.length) yield r.events;
+    }
+    try {
+      for (const source of expanded.sources) {
+        const prefetched = prefetchSmall(source);
+        if (pool && poolable(prefetched, options)) {
+          pending.push(pool.read(source, prefetched));
+          if (pending.length >= POOL_WINDOW) yield* takeOne();
+          continue;
+        }
+        while (pending.length) yield* takeOne();
+        yield* readInput(source, prefetched, env);
+      }
+      while (pending.length) yield* takeOne();
+    } finally {
+      await pool?.close();
+    }
     for (const reader of READERS) {
-      const held = reader.finish?.(run);
+      const held = reader.finish?.(env.run);
       if (held?.length) yield held;
     }
   }
 
   const gen = all();
   return {
-    inputs, errors, skipped,
+    inputs: env.inputs, errors: env.errors, skipped: env.skipped,
     [Symbol.asyncIterator]: () => gen,
   };
 }
