@@ -2,6 +2,7 @@
 
 import { UsageError } from '../errors.js';
 import { createClassifier, type Classifier } from '../classify/classify.js';
+import { createProgress } from './progress.js';
 import { loadUserSignatures } from '../classify/user-table.js';
 import type { ReadEventsOptions } from '../ingest/index.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../limits.js';
@@ -82,7 +83,7 @@ export async function resolveReading(raw: RawReadingFlags): Promise<ReadingSetti
   const userRows = raw.signatures === undefined ? [] : await loadUserSignatures(raw.signatures);
   const classifier = createClassifier(userRows, `--signatures ${raw.signatures ?? ''}`.trim());
   return {
-    read: { tz, year, dateOrder, inputFormat, maxInputBytes, classifier },
+    read: { tz, year, dateOrder, inputFormat, maxInputBytes, classifier, progress: createProgress(process.stderr, raw.quiet === true) },
     since, until, tzGiven: raw.tz !== undefined, quiet: raw.quiet === true,
   };
 }

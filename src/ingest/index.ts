@@ -3,6 +3,7 @@
  * other, each streamed; per-input counters and errors are collected on the returned object.
  */
 
+import { statSync } from 'node:fs';
 import { defaultClassifier, type Classifier } from '../classify/classify.js';
 import { InputError, errorMessage } from '../errors.js';
 import { detectFormat, readerFor } from '../io/detect.js';
@@ -23,6 +24,15 @@ import { newStats, type InputStats, type Reader, type RunState } from './reader.
 /** Readers in detection order: the most specific signatures first. */
 export const READERS: readonly Reader[] = [eventsReader, syslogReader, eximReader, exchangeTrackingReader, exchangeTraceReader, dsnReader];
 
+/** Receives bytes read as inputs are read (the CLI's progress line). */
+export interface ProgressSink {
+  /** Bytes of all inputs (files only; stdin adds nothing). */
+  total(bytes: number): void;
+  advance(bytes: number): void;
+  /** All inputs read. */
+  done(): void;
+}
+
 export interface ReadEventsOptions {
   tz?: string;
   year?: number;
@@ -30,6 +40,7 @@ export interface ReadEventsOptions {
   inputFormat?: InputFormat;
   maxInputBytes?: number;
   classifier?: Classifier;
+  progress?: ProgressSink;
 }
 
 export interface EventStream extends AsyncIterable<DeliveryEvent[]> {
@@ -57,7 +68,7 @@ export async function* readInput(source: InputSource, prefetched: Prefetched | u
   const stats = newStats(source.name);
   let opened;
   try {
-    opened = await openInput(source, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, prefetched);
+    opened = await openInput(source, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, prefetched, options.progress?.advance);
   } catch (err) {
     errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
     return;
@@ -106,6 +117,15 @@ function poolable(prefetched: Prefetched | undefined, options: ReadEventsOptions
   return options.inputFormat === 'dsn' || detectFormat(prefetched.bytes.subarray(0, DETECT_BYTES).toString('utf8'), READERS) === dsnReader;
 }
 
+function totalBytes(sources: readonly InputSource[]): number {
+  let sum = 0;
+  for (const s of sources) {
+    if (s.path === undefined) continue;
+    try { sum += statSync(s.path).size; } catch { /* reported when it is opened */ }
+  }
+  return sum;
+}
+
 /** Batches of events from all inputs; see `readEvents` for one event at a time. */
 export function readEventBatches(names: readonly string[], options: ReadEventsOptions = {}): EventStream {
   const env: ReadEnv = {
@@ -116,6 +136,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
   async function* all(): AsyncGenerator<DeliveryEvent[]> {
     const expanded = await expandInputs(names.length ? names : ['-']);
     env.errors.push(...expanded.errors);
+    if (options.progress) options.progress.total(totalBytes(expanded.sources));
     // Many bounce files (a Maildir): parsed on worker threads, results taken in input order so the
     // output is the same as reading them here one by one.
     const pool = expanded.sources.length >= POOL_MIN_FILES ? openPool(env) : undefined;
@@ -132,6 +153,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
         const prefetched = prefetchSmall(source);
         if (pool && poolable(prefetched, options)) {
           pending.push(pool.read(source, prefetched));
+          options.progress?.advance(prefetched.bytes.length);
           if (pending.length >= POOL_WINDOW) yield* takeOne();
           continue;
         }
@@ -141,6 +163,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
       while (pending.length) yield* takeOne();
     } finally {
       await pool?.close();
+      options.progress?.done();
     }
     for (const reader of READERS) {
       const held = reader.finish?.(env.run);

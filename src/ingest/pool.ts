@@ -32,7 +32,7 @@ export interface PoolResult {
 }
 
 export interface WorkerSetup {
-  options: Omit<ReadEventsOptions, 'classifier'>;
+  options: Omit<ReadEventsOptions, 'classifier' | 'progress'>;
   userRows: readonly Signature[];
   where: string;
 }
@@ -58,7 +58,8 @@ function workerCount(): number {
 export function openPool(env: ReadEnv): Pool | undefined {
   const size = workerCount();
   if (size < 1) return undefined;
-  const { classifier: _classifier, ...options } = env.options;
+  // Functions do not cross to a worker; the main thread reports the progress of pooled files.
+  const { classifier: _classifier, progress: _progress, ...options } = env.options;
   const setup: WorkerSetup = { options, userRows: env.classifier.userRows, where: '--signatures' };
   const workers: Worker[] = [];
   const load = new Map<Worker, number>();

@@ -140,7 +140,15 @@ async function* once(b: Buffer): AsyncGenerator<Buffer> {
   if (b.length) yield b;
 }
 
-export async function openInput(source: InputSource, maxBytes: number, prefetched?: Prefetched): Promise<OpenedInput> {
+/** Passes chunks through, telling `onBytes` their size (raw bytes, before gunzip). */
+async function* counted(chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of chunks) {
+    onBytes(c.length);
+    yield c;
+  }
+}
+
+export async function openInput(source: InputSource, maxBytes: number, prefetched?: Prefetched, onBytes?: (n: number) => void): Promise<OpenedInput> {
   let raw: AsyncIterable<Buffer>;
   let referenceTime: number | undefined;
   let referenceFrom: OpenedInput['referenceFrom'];
@@ -165,6 +173,7 @@ export async function openInput(source: InputSource, maxBytes: number, prefetche
     raw = createReadStream(source.path, { highWaterMark: READ_CHUNK_BYTES });
   }
   raw = wrapErrors(raw, source.name, false);
+  if (onBytes) raw = counted(raw, onBytes);
   let { head, rest } = await peek(raw, 18);
   let compressed = false;
   if (isGzip(head)) {
