@@ -15,7 +15,7 @@ import { MAX_QUEUE_ENTRIES } from '../limits.js';
 import { parseIsoTime } from '../time.js';
 import type { DeliveryEvent } from '../types.js';
 import { buildEvent, isLoopback } from './event.js';
-import { countUnrecognised, type ReadContext, type Reader } from './reader.js';
+import { countUnrecognised, omits, OMITTED, tally, type ReadContext, type Reader, type RecordResult } from './reader.js';
 import type { LineBatch } from '../io/lines.js';
 
 export type EximRecord =
@@ -121,7 +121,7 @@ export class EximEvents {
   constructor(private readonly ctx: ReadContext) {}
 
   /** `logHost` is the syslog host for wrapped lines, undefined for a plain main log. */
-  handle(time: number, message: string, line: number, logHost: string | undefined): DeliveryEvent[] | null | undefined {
+  handle(time: number, message: string, line: number, logHost: string | undefined): RecordResult {
     const rec = parseEximMessage(message);
     switch (rec.kind) {
       case 'info': return null;
@@ -140,6 +140,7 @@ export class EximEvents {
           answeredBy: { host: logHost },
         }, this.ctx.classifier)];
       case 'delivery': {
+        if (OUTCOME[rec.flag] === 'delivered' && omits(this.ctx, 'none')) return OMITTED;
         const state = this.messages.get(rec.id);
         const err = rec.text !== undefined ? parseEximError(rec.text) : undefined;
         const host = err?.host ?? rec.host;
@@ -186,10 +187,7 @@ export const eximReader: Reader = {
         const m = PLAIN.exec(text);
         const time = m ? parseIsoTime(`${m[1]}T${m[2]}${m[3] ?? ''}`, m[3] ? undefined : ctx.tz) : undefined;
         if (!m || time === undefined) { countUnrecognised(stats, line); continue; }
-        const evs = exim.handle(time, text.slice(m[0].length), line, undefined);
-        if (evs === undefined) countUnrecognised(stats, line);
-        else if (evs === null || evs.length === 0) stats.nonEvents++;
-        else { stats.eventRecords++; stats.events += evs.length; out.push(...evs); }
+        tally(stats, exim.handle(time, text.slice(m[0].length), line, undefined), line, out);
       }
       if (out.length) yield out;
     }

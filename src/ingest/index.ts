@@ -12,7 +12,7 @@ import { openPool, POOL_MIN_FILES, POOL_WINDOW, type PoolResult } from './pool.j
 import { splitLines, type LineStats } from '../io/lines.js';
 import { openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
 import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES } from '../limits.js';
-import type { DeliveryEvent, InputFormat } from '../types.js';
+import type { BounceClass, DeliveryEvent, InputFormat } from '../types.js';
 import { eventsReader } from './events.js';
 import { eximReader } from './exim.js';
 import { syslogReader } from './maillog.js';
@@ -41,6 +41,8 @@ export interface ReadEventsOptions {
   maxInputBytes?: number;
   classifier?: Classifier;
   progress?: ProgressSink;
+  /** Classes the caller keeps; events of others may be left unbuilt (see ReadOptions.keepClasses). */
+  keepClasses?: ReadonlySet<BounceClass>;
 }
 
 export interface EventStream extends AsyncIterable<DeliveryEvent[]> {
@@ -98,7 +100,7 @@ export async function* readInput(source: InputSource, prefetched: Prefetched | u
   try {
     yield* reader.read(splitLines(rest, lineStats), {
       file: source.name, run: env.run, stats, tz: options.tz ?? 'UTC', year: options.year, dateOrder: options.dateOrder,
-      classifier: env.classifier, referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
+      classifier: env.classifier, keepClasses: options.keepClasses, referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
     });
   } catch (err) {
     errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));

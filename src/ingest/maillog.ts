@@ -8,7 +8,7 @@ import type { LineBatch } from '../io/lines.js';
 import type { DeliveryEvent } from '../types.js';
 import { EximEvents } from './exim.js';
 import { isPostfixProgram, PostfixEvents } from './postfix.js';
-import { countOther, countUnrecognised, type ReadContext, type Reader } from './reader.js';
+import { countOther, countUnrecognised, tally, type ReadContext, type Reader, type RecordResult } from './reader.js';
 import { looksLikeSyslog, parseJournalJson, parseSyslogLine, SyslogClock, type SyslogEnvelope } from './syslog.js';
 
 function isJournalJson(line: string): boolean {
@@ -40,13 +40,11 @@ export const syslogReader: Reader = {
         if (text.charCodeAt(0) === 123 /* { */) env = parseJournalJson(text);
         else env = parseSyslogLine(text, clock, ctx.tz);
         if (!env) { countUnrecognised(stats, line); continue; }
-        let evs: DeliveryEvent[] | null | undefined;
-        if (isPostfixProgram(env.program)) evs = postfix.handle(env, line);
-        else if (env.program.startsWith('exim')) evs = exim.handle(env.time, env.message.replace(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /, ''), line, env.host);
+        let result: RecordResult;
+        if (isPostfixProgram(env.program)) result = postfix.handle(env, line);
+        else if (env.program.startsWith('exim')) result = exim.handle(env.time, env.message.replace(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /, ''), line, env.host);
         else { countOther(stats, env.program); continue; }
-        if (evs === undefined) countUnrecognised(stats, line);
-        else if (evs === null || evs.length === 0) stats.nonEvents++;
-        else { stats.eventRecords++; stats.events += evs.length; for (const e of evs) out.push(e); }
+        tally(stats, result, line, out);
       }
       if (out.length) yield out;
     }

@@ -15,7 +15,7 @@
 import type { DeliveryEvent } from '../types.js';
 import { buildEvent, isLoopback } from './event.js';
 import { PostfixQueue } from './postfix-queue.js';
-import type { ReadContext } from './reader.js';
+import { omits, OMITTED, type ReadContext, type RecordResult } from './reader.js';
 import type { SyslogEnvelope } from './syslog.js';
 
 export type PostfixRecord =
@@ -200,7 +200,7 @@ export class PostfixEvents {
   constructor(private readonly ctx: ReadContext) {}
 
   /** Events of one line; `null` when the line is a recognised non-event, `undefined` when unrecognised. */
-  handle(env: SyslogEnvelope, line: number): DeliveryEvent[] | null | undefined {
+  handle(env: SyslogEnvelope, line: number): RecordResult {
     const rec = parsePostfixMessage(env.message);
     const slash = env.program.indexOf('/');
     const instance = slash < 0 ? env.program : env.program.slice(0, slash);
@@ -228,7 +228,7 @@ export class PostfixEvents {
     }
   }
 
-  private delivery(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'delivery' }>, k: string): DeliveryEvent[] | null | undefined {
+  private delivery(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'delivery' }>, k: string): RecordResult {
     const outcome = STATUS_OUTCOME[rec.status];
     if (outcome === undefined) return undefined;
     if (outcome === 'probe') return null;
@@ -237,6 +237,10 @@ export class PostfixEvents {
     // A content-filter hop (smtp to amavis on loopback) is not a delivery: the message comes back
     // under a new queue id and its real delivery is logged then (FORMATS.md §8 item 14).
     if (outcome === 'delivered' && relay.ip !== undefined && !relay.remote && daemon === 'smtp') return null;
+    if (outcome === 'delivered' && omits(this.ctx, 'none')) {
+      this.queue.forget(k, rec.to);
+      return OMITTED;
+    }
     const reply = parseRemoteReply(rec.text ?? '');
     const entry = this.queue.get(k);
     const remoteHost = reply.remoteHost ?? (relay.ip !== undefined ? relay.host : undefined);

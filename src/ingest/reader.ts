@@ -2,7 +2,7 @@
 
 import type { Classifier } from '../classify/classify.js';
 import type { LineBatch } from '../io/lines.js';
-import type { DeliveryEvent, InputFormat } from '../types.js';
+import type { BounceClass, DeliveryEvent, InputFormat } from '../types.js';
 
 export interface InputStats {
   file: string;
@@ -67,6 +67,12 @@ export interface ReadOptions {
   /** Date order for culture-formatted dates that cannot be inferred from the file. */
   dateOrder?: 'dmy' | 'mdy';
   classifier: Classifier;
+  /**
+   * The classes the consumer will keep (`events --class`). A reader may leave out building an
+   * event whose class it knows is not among them — a delivery is always `none` — and counts it as
+   * read all the same (`OMITTED`), so the counters do not depend on the filter.
+   */
+  keepClasses?: ReadonlySet<BounceClass>;
 }
 
 /** State shared by all inputs of one run, per reader (e.g. trace rows waiting for their detail rows). */
@@ -91,4 +97,23 @@ export interface Reader {
   read(lines: AsyncIterable<LineBatch>, ctx: ReadContext): AsyncGenerator<DeliveryEvent[]>;
   /** After every input: events held back to join records across files (each keeps its own origin). */
   finish?(run: RunState): DeliveryEvent[];
+}
+
+/** One event read but not built, because the consumer will not keep its class (ReadOptions.keepClasses). */
+export const OMITTED = Symbol('omitted event');
+
+/** What a reader makes of one record: events, a known non-event (`null`), unrecognised (`undefined`), or OMITTED. */
+export type RecordResult = DeliveryEvent[] | null | undefined | typeof OMITTED;
+
+/** True when events of class `cls` need not be built. */
+export function omits(ctx: ReadOptions, cls: BounceClass): boolean {
+  return ctx.keepClasses !== undefined && !ctx.keepClasses.has(cls);
+}
+
+/** Count one record's result and collect its events into `out`. */
+export function tally(stats: InputStats, result: RecordResult, line: number, out: DeliveryEvent[]): void {
+  if (result === undefined) countUnrecognised(stats, line);
+  else if (result === OMITTED) { stats.eventRecords++; stats.events++; }
+  else if (result === null || result.length === 0) stats.nonEvents++;
+  else { stats.eventRecords++; stats.events += result.length; for (const e of result) out.push(e); }
 }

@@ -23,6 +23,20 @@ test('events --format ndjson reads back as input, identically', () => {
   assert.equal(again.stdout, first.stdout);
 });
 
+test('events --class gives exactly the unfiltered events of those classes, with the same counters (deliveries are not built)', () => {
+  const inputs = ['--year', '2024', 'fixtures/postfix', 'fixtures/exim', 'fixtures/incident/inputs'];
+  const all = run(['events', ...inputs]);
+  assert.equal(all.code, 0, all.stderr);
+  for (const classes of ['user-unknown', 'none', 'user-unknown,policy,other']) {
+    const keep = new Set(classes.split(','));
+    const filtered = run(['events', '--class', classes, ...inputs]);
+    const expected = all.stdout.split('\n').filter((l) => l && keep.has((JSON.parse(l) as { class: string }).class));
+    assert.ok(expected.length > 0, classes);
+    assert.deepEqual(filtered.stdout.trim().split('\n'), expected, classes);
+    assert.equal(filtered.stderr, all.stderr, `${classes}: the stderr report counts what was read, not what was kept`);
+  }
+});
+
 test('events --class filters, --format csv has the documented header', () => {
   const r = run(['events', '--year', '2024', '--quiet', '--class', 'user-unknown', '--format', 'csv', 'fixtures/postfix/relay.log']);
   assert.equal(r.code, 0);

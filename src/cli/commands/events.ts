@@ -18,7 +18,7 @@ export async function runEvents(inputs: string[], flags: EventsFlags): Promise<n
   const classes = parseClasses(flags.class);
   const settings = await resolveReading(flags);
   const out = await openOutput(flags.output);
-  const stream = readEventBatches(inputs, settings.read);
+  const stream = readEventBatches(inputs, { ...settings.read, keepClasses: classes });
   const { since, until } = settings;
   const keep = (e: DeliveryEvent): boolean => {
     if (classes && !classes.has(e.class)) return false;
