@@ -102,7 +102,8 @@ export class Correlator {
     }
     const t = parseEventTime(e.time);
     const ref = e.answeredBy;
-    const key = detach(hostKey(ref));
+    // Copied (detach) only where a map keeps it: most events find their host already there.
+    const key = hostKey(ref);
     const answered = ref.host !== undefined || ref.ip !== undefined;
     // A refused or timed-out connection is not an answer: it is counted apart (stale-MX evidence).
     const connectionFailure = answered && !e.smtpCode && e.outcome !== 'delivered' && CONNECTION_FAILURE.test(e.diagnostic ?? '');
@@ -112,7 +113,11 @@ export class Correlator {
     if (!refusal) d.eventsByClass[e.class] = (d.eventsByClass[e.class] ?? 0) + 1;
     if (e.outcome === 'delivered') {
       this.recipient(d, e.recipient).deliveries.add(t);
-      if (answered && t > (d.lastDelivery.get(key) ?? -Infinity)) d.lastDelivery.set(key, t);
+      if (answered) {
+        const last = d.lastDelivery.get(key);
+        if (last === undefined) d.lastDelivery.set(detach(key), t);
+        else if (t > last) d.lastDelivery.set(key, t);
+      }
       return;
     }
     if (refusal) {
@@ -120,7 +125,7 @@ export class Correlator {
       r.refusals ??= [];
       if (r.refusals.length >= MAX_REFUSALS_PER_RECIPIENT) { d.capped++; return; }
       r.refusals.push({
-        time: t, class: e.class, outcome: e.outcome, status: detach(e.status), smtpCode: detach(e.smtpCode), host: detachRef(ref), hostKey: key,
+        time: t, class: e.class, outcome: e.outcome, status: detach(e.status), smtpCode: detach(e.smtpCode), host: detachRef(ref), hostKey: detach(key),
         messageId: detach(e.messageId), queueId: detach(e.queueId), sender: detach(e.sender), diagnostic: detach(e.diagnostic),
         source: detach(`${e.origin.file}:${e.origin.line}`), legacyDn,
       });
@@ -128,7 +133,7 @@ export class Correlator {
     }
     if (connectionFailure) {
       let f = d.connectionFailures.get(key);
-      if (!f) d.connectionFailures.set(key, (f = { host: detachRef(ref), times: [] }));
+      if (!f) d.connectionFailures.set(detach(key), (f = { host: detachRef(ref), times: [] }));
       if (f.times.length < MAX_REFUSALS_PER_RECIPIENT) f.times.push(t);
     }
   }

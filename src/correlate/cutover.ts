@@ -6,6 +6,7 @@
  * own hosts (same registrable domain) is not a change.
  */
 
+import { detach } from '../text.js';
 import { isoUtc } from '../time.js';
 import type { Confidence } from './finding.js';
 import { hostLabel, type HostRole } from './hosts.js';
@@ -22,11 +23,19 @@ export interface AnswerLog {
   hosts: Map<string, HostRef & { first: number; last: number; count: number; index: number }>;
   keys: string[];
   counts: Map<number, number>;
+  /** Milliseconds into the hour of the slot's first answer. */
   firsts: Map<number, number>;
+  /**
+   * Hours are counted from here, so that slots and their values stay small integers (V8 Smis, up to
+   * 2^30): absolute hours × MAX_HOSTS do not fit, and every lookup then boxed a number.
+   */
+  baseHour?: number;
 }
 
 /** Distinct answering hosts tracked per domain; more share the last slot (counted, not lost). */
 const MAX_HOSTS = 4096;
+/** Answers up to ~7 years before a domain's first one still get a slot of their own. */
+const BASE_SLACK_HOURS = 1 << 16;
 
 export function newAnswerLog(): AnswerLog {
   return { hosts: new Map(), keys: [], counts: new Map(), firsts: new Map() };
@@ -42,24 +51,29 @@ export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: numbe
   } else {
     const index = Math.min(log.keys.length, MAX_HOSTS - 1);
     h = { ...keep(ref), first: t, last: t, count: 1, index };
-    log.hosts.set(key, h);
-    if (log.keys.length < MAX_HOSTS) log.keys.push(key);
+    const kept = detach(key);
+    log.hosts.set(kept, h);
+    if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
   }
-  const slot = Math.floor(t / HOUR) * MAX_HOSTS + h.index;
+  const hour = Math.floor(t / HOUR);
+  log.baseHour ??= hour - BASE_SLACK_HOURS;
+  const slot = (hour - log.baseHour) * MAX_HOSTS + h.index;
   log.counts.set(slot, (log.counts.get(slot) ?? 0) + 1);
+  const intoHour = t - hour * HOUR;
   const f = log.firsts.get(slot);
-  if (f === undefined || t < f) log.firsts.set(slot, t);
+  if (f === undefined || intoHour < f) log.firsts.set(slot, intoHour);
 }
 
 /** hour → host key → { count, first }, rebuilt from the flat maps when inference needs it. */
 function byHour(log: AnswerLog): Map<number, Map<string, { count: number; first: number }>> {
   const out = new Map<number, Map<string, { count: number; first: number }>>();
   for (const [slot, count] of log.counts) {
-    const hour = Math.floor(slot / MAX_HOSTS);
-    const key = log.keys[slot - hour * MAX_HOSTS]!;
+    const q = Math.floor(slot / MAX_HOSTS);
+    const key = log.keys[slot - q * MAX_HOSTS]!;
+    const hour = log.baseHour! + q;
     let m = out.get(hour);
     if (!m) out.set(hour, (m = new Map()));
-    m.set(key, { count, first: log.firsts.get(slot)! });
+    m.set(key, { count, first: hour * HOUR + log.firsts.get(slot)! });
   }
   return out;
 }
