@@ -40,11 +40,13 @@ const timed = (cmd: string[]): number => {
   if (r.status !== 0 && r.status !== 1) return NaN;
   return Number(process.hrtime.bigint() - t) / 1e9;
 };
+const SISIMAI_TREE = 'my @f; find(sub { push @f, $File::Find::name if -f }, $ARGV[0]); my $n = 0; for (sort @f) { my $v = Sisimai->make($_); $n += scalar(@{$v || []}) } print $n';
 const hasSisimai = spawnSync('perl', ['-MSisimai', '-e', '1']).status === 0;
 const ours: number[] = [], theirs: number[] = [];
 for (let i = 0; i < 3; i++) {
   ours.push(timed(['node', cli, 'events', '--quiet', '--input-format', 'dsn', '--format', 'ndjson', '-o', '/dev/null', emails]));
-  if (hasSisimai) theirs.push(timed(['perl', '-MSisimai', '-e', 'my $v = Sisimai->make($ARGV[0]); print scalar(@{$v || []})', emails]));
+  // Sisimai->make reads one mailbox or one folder, not a tree: it is given each file.
+  if (hasSisimai) theirs.push(timed(['perl', '-MSisimai', '-MFile::Find', '-e', SISIMAI_TREE, emails]));
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`\nspeed (median of 3, interleaved): bouncelens events ${median(ours).toFixed(2)} s` +

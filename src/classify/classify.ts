@@ -13,8 +13,6 @@ export interface Classification {
 export interface Classifier {
   classify(input: ClassifyInput & { outcome?: Outcome }): Classification;
   readonly rows: readonly Signature[];
-  /** The user's rows alone (what `createClassifier` was given), to build the same classifier elsewhere. */
-  readonly userRows: readonly Signature[];
 }
 
 /** A classifier over the user's rows (tried first) and the built-in table. */
@@ -25,7 +23,6 @@ export function createClassifier(userRows: readonly Signature[] = [], where = '-
   ];
   return {
     rows: compiled.map((c) => c.row),
-    userRows,
     classify(input) {
       if (input.outcome === 'delivered') return { class: 'none' };
       const norm = normaliseInput(input);

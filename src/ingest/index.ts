@@ -8,7 +8,6 @@ import { defaultClassifier, type Classifier } from '../classify/classify.js';
 import { InputError, errorMessage } from '../errors.js';
 import { detectFormat, readerFor } from '../io/detect.js';
 import { expandInputs, type InputSource } from '../io/inputs.js';
-import { openPool, POOL_MIN_FILES, POOL_WINDOW, type PoolResult } from './pool.js';
 import { splitLines, type LineStats } from '../io/lines.js';
 import { openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
 import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES } from '../limits.js';
@@ -54,7 +53,7 @@ export interface EventStream extends AsyncIterable<DeliveryEvent[]> {
   readonly skipped: string[];
 }
 
-/** What one input's reading needs and where it reports; shared by the main thread and the pool's workers. */
+/** What one input's reading needs and where it reports. */
 export interface ReadEnv {
   options: ReadEventsOptions;
   classifier: Classifier;
@@ -111,10 +110,10 @@ export async function* readInput(source: InputSource, prefetched: Prefetched | u
 }
 
 /**
- * A small file that is a bounce message can be read on a worker: messages share no state (a log's
- * queue-id joins and syslog year do, so logs are always read here, in order).
+ * A small file that is a bounce message can be read beside others: messages share no state (a
+ * log's queue-id joins and syslog year do, so logs are always read one after the other).
  */
-function poolable(prefetched: Prefetched | undefined, options: ReadEventsOptions): prefetched is Prefetched {
+function independent(prefetched: Prefetched | undefined, options: ReadEventsOptions): prefetched is Prefetched {
   if (!prefetched || (options.inputFormat && options.inputFormat !== 'dsn')) return false;
   return options.inputFormat === 'dsn' || detectFormat(prefetched.bytes.subarray(0, DETECT_BYTES).toString('utf8'), READERS) === dsnReader;
 }
@@ -128,6 +127,29 @@ function totalBytes(sources: readonly InputSource[]): number {
   return sum;
 }
 
+/** Bounce files parsed at a time (5,000-message Maildir, 2 cores: 1 → 4.5 s, 16 → 3.4 s, 64 → 3.4 s). */
+const CONCURRENT_MESSAGES = 16;
+
+/** A file read on its own: its events, counters, errors, to be merged in input order. */
+interface AloneResult {
+  stats?: InputStats;
+  events: DeliveryEvent[];
+  errors: InputError[];
+  skipped: string[];
+}
+
+/** One bounce file read on its own (fresh state, its own counters). Progress is counted by the caller. */
+async function readAlone(source: InputSource, prefetched: Prefetched, options: ReadEventsOptions, classifier: Classifier): Promise<AloneResult> {
+  const env: ReadEnv = { options: { ...options, progress: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
+  const events: DeliveryEvent[] = [];
+  try {
+    for await (const batch of readInput(source, prefetched, env)) events.push(...batch);
+  } catch (err) {
+    env.errors.push(new InputError(source.name, errorMessage(err)));
+  }
+  return { stats: env.inputs[0], events, errors: env.errors, skipped: env.skipped };
+}
+
 /** Batches of events from all inputs; see `readEvents` for one event at a time. */
 export function readEventBatches(names: readonly string[], options: ReadEventsOptions = {}): EventStream {
   const env: ReadEnv = {
@@ -139,24 +161,25 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
     const expanded = await expandInputs(names.length ? names : ['-']);
     env.errors.push(...expanded.errors);
     if (options.progress) options.progress.total(totalBytes(expanded.sources));
-    // Many bounce files (a Maildir): parsed on worker threads, results taken in input order so the
-    // output is the same as reading them here one by one.
-    const pool = expanded.sources.length >= POOL_MIN_FILES ? openPool(env) : undefined;
-    const pending: Promise<PoolResult>[] = [];
+    // Bounce files are independent: several are parsed at a time (the MIME parser waits on
+    // setImmediate between steps, which left this thread idle a quarter of the time) and their
+    // results taken in input order, so the output is the same as reading them one by one. Worker
+    // threads were tried and lost on 2 cores: each loads the MIME parser again (bench/NOTES.md).
+    const pending: Promise<AloneResult>[] = [];
     async function* takeOne(): AsyncGenerator<DeliveryEvent[]> {
       const r = await pending.shift()!;
       if (r.stats) env.inputs.push(r.stats);
-      env.errors.push(...r.errors.map((e) => new InputError(e.file, e.reason)));
+      env.errors.push(...r.errors);
       env.skipped.push(...r.skipped);
       if (r.events.length) yield r.events;
     }
     try {
       for (const source of expanded.sources) {
         const prefetched = prefetchSmall(source);
-        if (pool && poolable(prefetched, options)) {
-          pending.push(pool.read(source, prefetched));
+        if (independent(prefetched, options)) {
+          pending.push(readAlone(source, prefetched, options, env.classifier));
           options.progress?.advance(prefetched.bytes.length);
-          if (pending.length >= POOL_WINDOW) yield* takeOne();
+          if (pending.length >= CONCURRENT_MESSAGES) yield* takeOne();
           continue;
         }
         while (pending.length) yield* takeOne();
@@ -164,7 +187,6 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
       }
       while (pending.length) yield* takeOne();
     } finally {
-      await pool?.close();
       options.progress?.done();
     }
     for (const reader of READERS) {

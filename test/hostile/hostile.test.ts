@@ -45,9 +45,9 @@ test('unreadable inputs: garbage, empty, missing, FIFO, symlink loop — exit 2,
     [fifo, /pipe\.fifo: not a regular file/],
     [loopA, /loop-a: too many levels of symbolic links/],
   ] as [string, RegExp][]) {
-    for (const cmd of COMMANDS) {
-      const r = await run([...cmd, '--quiet', input]);
-      assert.equal(r.code, 2, `${cmd.join(' ')} ${input}`);
+    const runs = await Promise.all(COMMANDS.map((cmd) => run([...cmd, '--quiet', input])));
+    for (const [i, r] of runs.entries()) {
+      assert.equal(r.code, 2, `${COMMANDS[i]!.join(' ')} ${input}`);
       assert.match(r.stderr, message);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assertClean(r, input);

@@ -140,3 +140,21 @@ test('nothing lost: every message of an mbox is an event, a recognised non-bounc
   const { stream } = await collect([fixture('dsn', 'bounces.mbox'), fixture('dsn', 'qmail.eml')]);
   for (const s of stream.inputs) assert.equal(s.eventRecords + s.nonEvents + s.unrecognised + s.blank, s.records, s.file);
 });
+
+test('a folder of bounces read many at a time gives the events and counters of reading each file alone, in order', async (t) => {
+  if (NO_SHARED) return t.skip(NO_SHARED);
+  const dir = corpus('dsn', 'emails', 'maildir', 'bsd');
+  const together = await collect([dir]);
+  const files = together.stream.inputs.map((s) => s.file);
+  assert.ok(files.length > 300, `${files.length} files`);
+  assert.deepEqual(files, [...files].sort(), 'inputs in order');
+  const alone: unknown[] = [];
+  const stats: unknown[] = [];
+  for (const f of files) {
+    const one = await collect([f]);
+    alone.push(...one.events);
+    stats.push(...one.stream.inputs);
+  }
+  assert.deepEqual(together.events, alone);
+  assert.deepEqual(together.stream.inputs, stats);
+});
