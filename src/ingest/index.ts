@@ -54,7 +54,7 @@ export interface EventStream extends AsyncIterable<DeliveryEvent[]> {
 }
 
 /** What one input's reading needs and where it reports. */
-export interface ReadEnv {
+interface ReadEnv {
   options: ReadEventsOptions;
   classifier: Classifier;
   run: RunState;
@@ -64,7 +64,7 @@ export interface ReadEnv {
 }
 
 /** One input: open, detect its format, read it with its reader. Errors and counters go to `env`. */
-export async function* readInput(source: InputSource, prefetched: Prefetched | undefined, env: ReadEnv): AsyncGenerator<DeliveryEvent[]> {
+async function* readInput(source: InputSource, prefetched: Prefetched | undefined, env: ReadEnv): AsyncGenerator<DeliveryEvent[]> {
   const { options, errors } = env;
   const stats = newStats(source.name);
   let opened;

@@ -1,8 +1,11 @@
 /**
  * The bounce-message reader (source `dsn`): single messages, mbox files and Maildir files, each
  * message parsed once; one event per failed (or delayed, or delivered) recipient. RFC 3464 /
- * RFC 6522 reports are read field by field; bounces without one fall back to the human-readable
- * text (vendors/text.ts). Auto-replies and ARF feedback reports are recognised and not counted.
+ * RFC 6522 reports are read field by field (also when the MIME parse lost the part: rfc3464.ts);
+ * bounces without one fall back to their families' modules in vendors/ — Amazon SES JSON, Lotus
+ * Notes, and the line shapes of the human-readable text of the others (text.ts) — and, when the
+ * text names nobody, to the returned original's one recipient. Auto-replies, ARF feedback reports
+ * and SES complaints are recognised and not counted as bounces.
  */
 
 import { normaliseAddress } from '../../address.js';
