@@ -34,11 +34,13 @@ const QUEUE_ID = /^([0-9A-Za-z]{5,20}|NOQUEUE|Q2?|N): /;
 /** Markers of lines that carry an outcome: if one is present and the line does not parse, it is unrecognised. */
 const OUTCOME_MARKERS = [' to=<', 'status=', 'reject:', 'milter-reject:', ' to='];
 
+const INFO: PostfixRecord = { kind: 'info' };
+
 export function parsePostfixMessage(message: string): PostfixRecord {
   const q = QUEUE_ID.exec(message);
   if (!q) {
     // Lines without a queue id: connect/disconnect, TLS, warnings, postscreen chatter, statistics.
-    return OUTCOME_MARKERS.some((m) => message.includes(m)) && message.includes('status=') ? { kind: 'unrecognised' } : { kind: 'info' };
+    return message.includes('status=') && OUTCOME_MARKERS.some((m) => message.includes(m)) ? { kind: 'unrecognised' } : INFO;
   }
   const queueId = q[1]!;
   const rest = message.slice(q[0].length);
@@ -67,7 +69,7 @@ export function parsePostfixMessage(message: string): PostfixRecord {
   if (rest === 'removed' || rest.startsWith('removed ')) return { kind: 'removed', queueId };
   if (rest.includes('status=')) return { kind: 'unrecognised' };
   // client=, uid=, sender non-delivery notification, host X said (non-result), lost connection, replace/warning: header …
-  return { kind: 'info' };
+  return INFO;
 }
 
 /** Read `key=value, ` fields up to `status=`; values in `<…>` may contain commas and spaces. */

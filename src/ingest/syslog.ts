@@ -113,8 +113,8 @@ export function looksLikeSyslog(line: string): boolean {
   return BSD.test(l) || ISO_TS.test(l);
 }
 
-/** Split `host program[pid]: message` (after the timestamp). */
-function splitRest(rest: string): { host: string; program: string; message: string } | undefined {
+/** Split `host program[pid]: message` (after the timestamp) into the envelope, in one object. */
+function splitRest(rest: string, time: number): SyslogEnvelope | undefined {
   let r = rest;
   // Sendmail's optional `<mail.notice>` tag before the host.
   if (r.charCodeAt(0) === 60 /* < */) {
@@ -134,7 +134,7 @@ function splitRest(rest: string): { host: string; program: string; message: stri
   const bracket = program.indexOf('[');
   if (bracket >= 0) program = program.slice(0, bracket);
   if (!program || program.includes(' ')) return undefined;
-  return { host, program, message: colon < 0 ? '' : r.slice(colon + 2) };
+  return { time, host, program, message: colon < 0 ? '' : r.slice(colon + 2) };
 }
 
 export function parseSyslogLine(raw: string, clock: SyslogClock, tz: string): SyslogEnvelope | undefined {
@@ -152,16 +152,14 @@ export function parseSyslogLine(raw: string, clock: SyslogClock, tz: string): Sy
     const b = parseBsdStamp(line);
     if (!b) return undefined;
     const time = clock.toUtc(b.month, b.day, b.hour, b.minute, b.second, b.ms, line.slice(0, b.keyEnd));
-    const rest = splitRest(line.slice(b.end));
-    return rest && { time, ...rest };
+    return splitRest(line.slice(b.end), time);
   }
   if (c0 >= 48 && c0 <= 57) {
     const m = ISO_TS.exec(line);
     if (!m) return undefined;
     const time = parseIsoTime(m[1]!, tz);
     if (time === undefined) return undefined;
-    const rest = splitRest(line.slice(m[0].length));
-    return rest && { time, ...rest };
+    return splitRest(line.slice(m[0].length), time);
   }
   return undefined;
 }
