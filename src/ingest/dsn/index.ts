@@ -20,7 +20,7 @@ import { parseMessage, type ParsedMessage } from './mime.js';
 import { deliveryStatusInText, parseDeliveryStatus, type DsnRecipient } from './rfc3464.js';
 import { amazonSesNotification } from './vendors/amazonses.js';
 import { notesRecipients } from './vendors/notes.js';
-import { bestDiagnostic, globalDiagnostic, textRecipients, type TextRecipient } from './vendors/text.js';
+import { ADDRESS, bestDiagnostic, globalDiagnostic, textRecipients, type TextRecipient } from './vendors/text.js';
 
 const ACTION_OUTCOME: Record<string, Outcome> = {
   failed: 'bounced', delayed: 'deferred', delivered: 'delivered', relayed: 'delivered', expanded: 'delivered',
@@ -102,7 +102,7 @@ function isAutoReply(m: ParsedMessage): boolean {
  */
 function usableAddress(value: string | undefined, fromText: { address: string }[]): string | undefined {
   if (value === undefined || /^[^@\s|/]+@[^@\s]+$/.test(value)) return value;
-  const inner = /[A-Za-z0-9._%+-]{1,128}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/.exec(value)?.[0];
+  const inner = ADDRESS.exec(value)?.[0];
   if (inner) return inner;
   return fromText.length === 1 ? fromText[0]!.address : undefined;
 }
@@ -115,7 +115,7 @@ function usableAddress(value: string | undefined, fromText: { address: string }[
 function recipientOfOriginal(original: string | undefined, text: string): TextRecipient[] {
   const to = headerValue(original, 'To');
   if (!to || headerValue(original, 'Cc')) return [];
-  const addresses = to.match(/[^\s<>,;:"@]{1,128}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/g) ?? [];
+  const addresses = to.match(new RegExp(ADDRESS.source, 'g')) ?? [];
   if (new Set(addresses.map((a) => a.toLowerCase())).size !== 1) return [];
   const reason = /^\s*(?:error|reason|because)\s*:\s*(\S.{2,300})$/im.exec(text)?.[1];
   return [{ address: addresses[0]!, diagnostic: reason?.trim() }];
@@ -135,11 +135,10 @@ export interface MessageEvents {
 
 export async function eventsOfMessage(raw: RawMessage, ctx: ReadContext): Promise<MessageEvents> {
   const m = await parseMessage(raw.text);
-  const ses = m.deliveryStatus.length ? undefined : amazonSesNotification(m.text);
-  if (ses?.kind === 'complaint') return { events: [], skipped: 'feedback report' };
   if (m.depthCapped) countCap(ctx.stats, 'MIME nesting cut at MAX_MIME_DEPTH');
   if (raw.truncated) countCap(ctx.stats, 'message cut at MAX_MESSAGE_BYTES');
-  if (m.feedbackReport) return { events: [], skipped: 'feedback report' };
+  const ses = m.deliveryStatus.length ? undefined : amazonSesNotification(m.text);
+  if (m.feedbackReport || ses?.kind === 'complaint') return { events: [], skipped: 'feedback report' };
   // Exchange NDRs carry `Auto-Submitted: auto-replied` too: only a message that does not look like
   // a bounce is taken for an auto-reply.
   if (!ses && !looksLikeBounce(m)) return { events: [], skipped: isAutoReply(m) ? 'auto-reply' : 'not a bounce' };

@@ -9,9 +9,9 @@
  *   ------- Returned Message --------
  */
 
-import type { TextRecipient } from './text.js';
+import { ADDRESS, type TextRecipient } from './text.js';
 
-const ADDRESS_LINE = /^\s*<?([^\s<>@]{1,128}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24})>?\s*$/;
+const ADDRESS_LINE = new RegExp(`^\\s*<?(${ADDRESS.source})>?\\s*$`);
 
 export function notesRecipients(text: string): TextRecipient[] | undefined {
   const start = text.search(/^-{3,} Failure Reasons\s+-{3,}\s*$/m);

@@ -26,7 +26,7 @@ export interface TextRecipient {
 
 // Local parts may carry accented Latin letters (RFC 6531); CJK is left out so that an address is not
 // glued to the Japanese or Chinese sentence around it.
-const ADDRESS = /[A-Za-z0-9._%+!#$&'*/=?^`{|}~\u00c0-\u024f-]{1,128}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,10}[A-Za-z]{2,24}/;
+export const ADDRESS = /[A-Za-z0-9._%+!#$&'*/=?^`{|}~\u00c0-\u024f-]{1,128}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,10}[A-Za-z]{2,24}/;
 // `> ` quote markers are allowed in front: bounces are often forwarded as quoted text.
 const ALONE = new RegExp(`^[\\s>]*"?<?(${ADDRESS.source})>?"?:?`);
 /** What may follow an address alone on its line: the same address in brackets, a reason in () or []. */
