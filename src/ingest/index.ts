@@ -63,13 +63,17 @@ interface ReadEnv {
   skipped: string[];
 }
 
-/** One input: open, detect its format, read it with its reader. Errors and counters go to `env`. */
-async function* readInput(source: InputSource, prefetched: Prefetched | undefined, env: ReadEnv): AsyncGenerator<DeliveryEvent[]> {
+/**
+ * One input: open, detect its format (unless the caller already did: `known`), read it with its
+ * reader. Errors and counters go to `env`.
+ */
+async function* readInput(source: InputSource, prefetched: Prefetched | undefined, env: ReadEnv, known?: Reader): AsyncGenerator<DeliveryEvent[]> {
   const { options, errors } = env;
   const stats = newStats(source.name);
   let opened;
   try {
-    opened = await openInput(source, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, prefetched, options.progress?.advance);
+    const { progress } = options;
+    opened = await openInput(source, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, prefetched, progress && ((n) => progress.advance(n)));
   } catch (err) {
     errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
     return;
@@ -81,9 +85,7 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
     errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
     return;
   }
-  let reader: Reader | undefined;
-  if (options.inputFormat) reader = readerFor(options.inputFormat, READERS);
-  else reader = detectFormat(head.toString('utf8'), READERS);
+  const reader = known ?? (options.inputFormat ? readerFor(options.inputFormat, READERS) : detectFormat(head.toString('utf8'), READERS));
   if (!reader) {
     if (source.explicit) {
       const why = head.length === 0 ? 'empty input' : 'format not recognised (not a Postfix/Exim log, Exchange export, bounce message or bouncelens NDJSON); use --input-format to force one';
@@ -138,12 +140,15 @@ interface AloneResult {
   skipped: string[];
 }
 
-/** One bounce file read on its own (fresh state, its own counters). Progress is counted by the caller. */
+/**
+ * One bounce file read on its own (fresh state, its own counters); `independent` has already
+ * recognised it. Progress is counted by the caller.
+ */
 async function readAlone(source: InputSource, prefetched: Prefetched, options: ReadEventsOptions, classifier: Classifier): Promise<AloneResult> {
   const env: ReadEnv = { options: { ...options, progress: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
   const events: DeliveryEvent[] = [];
   try {
-    for await (const batch of readInput(source, prefetched, env)) events.push(...batch);
+    for await (const batch of readInput(source, prefetched, env, dsnReader)) events.push(...batch);
   } catch (err) {
     env.errors.push(new InputError(source.name, errorMessage(err)));
   }
