@@ -7,7 +7,9 @@
 
 import { MAX_REFUSALS_PER_RECIPIENT } from '../limits.js';
 import { DeliveryTimes } from './deliveries.js';
-import { detach } from '../text.js';
+import { normaliseAddress } from '../address.js';
+import { normaliseHostRef } from '../ingest/event.js';
+import { cleanText, detach } from '../text.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
 import { mergeAttempts, type Attempt, type Refusal } from './attempts.js';
@@ -76,6 +78,12 @@ export interface Window {
 const ROLE_PRIORITY: Record<HostRole, number> = { 'stale-a': 0, old: 1, new: 2, other: 3 };
 const CONNECTION_FAILURE = /connect to |connection (?:refused|timed out|reset)|no route to host|lost connection|network is unreachable/i;
 const LEGACY_TEXT = /IMCEAEX-|\bX500:\/o=/i;
+const LEGACY_RECIPIENT = /^imceaex-/i;
+
+/** An IMCEAEX recipient, or a reply naming an X.500 address: legacyExchangeDN evidence. */
+function isLegacyDn(recipient: string, diagnostic: string | undefined): boolean {
+  return LEGACY_RECIPIENT.test(recipient) || (diagnostic !== undefined && LEGACY_TEXT.test(diagnostic));
+}
 
 function hostKey(ref: HostRef): string {
   return `${ref.host ?? ''}|${ref.ip ?? ''}`;
@@ -95,31 +103,19 @@ export class Correlator {
 
   add(e: DeliveryEvent): void {
     if (!e.domain) return;
-    let d = this.domains.get(e.domain);
-    if (!d) {
-      d = { log: newAnswerLog(), eventsByClass: {}, lastDelivery: new Map(), connectionFailures: new Map(), recipients: new Map(), capped: 0 };
-      this.domains.set(detach(e.domain), d);
-    }
     const t = parseEventTime(e.time);
     const ref = e.answeredBy;
+    if (e.outcome === 'delivered') { this.addDelivery(e.domain, e.recipient, t, ref, e.diagnostic); return; }
+    const d = this.domain(e.domain);
     // Copied (detach) only where a map keeps it: most events find their host already there.
     const key = hostKey(ref);
     const answered = ref.host !== undefined || ref.ip !== undefined;
     // A refused or timed-out connection is not an answer: it is counted apart (stale-MX evidence).
-    const connectionFailure = answered && !e.smtpCode && e.outcome !== 'delivered' && CONNECTION_FAILURE.test(e.diagnostic ?? '');
+    const connectionFailure = answered && !e.smtpCode && CONNECTION_FAILURE.test(e.diagnostic ?? '');
     if (answered && !connectionFailure) recordAnswer(d.log, key, ref, t, detachRef);
-    const legacyDn = /^imceaex-/i.test(e.recipient) || LEGACY_TEXT.test(e.diagnostic ?? '');
+    const legacyDn = isLegacyDn(e.recipient, e.diagnostic);
     const refusal = e.class === 'user-unknown' || e.class === 'domain-not-accepted' || legacyDn;
     if (!refusal) d.eventsByClass[e.class] = (d.eventsByClass[e.class] ?? 0) + 1;
-    if (e.outcome === 'delivered') {
-      this.recipient(d, e.recipient).deliveries.add(t);
-      if (answered) {
-        const last = d.lastDelivery.get(key);
-        if (last === undefined) d.lastDelivery.set(detach(key), t);
-        else if (t > last) d.lastDelivery.set(key, t);
-      }
-      return;
-    }
     if (refusal) {
       const r = this.recipient(d, e.recipient);
       r.refusals ??= [];
@@ -136,6 +132,41 @@ export class Correlator {
       if (!f) d.connectionFailures.set(detach(key), (f = { host: detachRef(ref), times: [] }));
       if (f.times.length < MAX_REFUSALS_PER_RECIPIENT) f.times.push(t);
     }
+  }
+
+  /**
+   * A delivery handed over by a reader instead of an event (ReadOptions.onDelivered), normalised
+   * as `buildEvent` would have: the same state as `add` of the event, without building it.
+   */
+  delivered(time: number, recipient: string, answeredBy: HostRef, diagnostic: string | undefined): void {
+    const rcpt = normaliseAddress(recipient);
+    if (!rcpt.domain) return;
+    this.addDelivery(rcpt.domain, rcpt.address, time, normaliseHostRef(answeredBy), diagnostic === undefined ? undefined : cleanText(diagnostic) || undefined);
+  }
+
+  /** A delivery's class is always `none`; it counts as an answer by its host unless nobody answered. */
+  private addDelivery(domain: string, recipient: string, t: number, ref: HostRef, diagnostic: string | undefined): void {
+    const d = this.domain(domain);
+    const key = hostKey(ref);
+    const answered = ref.host !== undefined || ref.ip !== undefined;
+    if (answered) recordAnswer(d.log, key, ref, t, detachRef);
+    // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
+    if (!isLegacyDn(recipient, diagnostic)) d.eventsByClass.none = (d.eventsByClass.none ?? 0) + 1;
+    this.recipient(d, recipient).deliveries.add(t);
+    if (answered) {
+      const last = d.lastDelivery.get(key);
+      if (last === undefined) d.lastDelivery.set(detach(key), t);
+      else if (t > last) d.lastDelivery.set(key, t);
+    }
+  }
+
+  private domain(name: string): DomainState {
+    let d = this.domains.get(name);
+    if (!d) {
+      d = { log: newAnswerLog(), eventsByClass: {}, lastDelivery: new Map(), connectionFailures: new Map(), recipients: new Map(), capped: 0 };
+      this.domains.set(detach(name), d);
+    }
+    return d;
   }
 
   private recipient(d: DomainState, address: string): RecipientState {

@@ -20,7 +20,7 @@ export const HOUR = 3_600_000;
  * more memory than every recipient together).
  */
 export interface AnswerLog {
-  hosts: Map<string, HostRef & { first: number; last: number; count: number; index: number }>;
+  hosts: Map<string, AnsweringHost>;
   keys: string[];
   counts: Map<number, number>;
   /** Milliseconds into the hour of the slot's first answer. */
@@ -31,6 +31,16 @@ export interface AnswerLog {
    */
   baseHour?: number;
 }
+
+/**
+ * A host that answered for a domain. Its answers in the current hour are counted here (the run)
+ * and moved to the log's slot maps when the hour changes: a log is read in time order, so most
+ * answers touch no map at all (four map operations per delivery were a sixth of `analyze`).
+ */
+export type AnsweringHost = HostRef & {
+  first: number; last: number; count: number; index: number;
+  runHour: number; runCount: number; runFirst: number;
+};
 
 /** Distinct answering hosts tracked per domain; more share the last slot (counted, not lost). */
 const MAX_HOSTS = 4096;
@@ -43,29 +53,45 @@ export function newAnswerLog(): AnswerLog {
 
 /** `keep` copies the host's strings when it is first seen (see text.ts detach). */
 export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: number, keep: (ref: HostRef) => HostRef = (r) => r): void {
+  const hour = Math.floor(t / HOUR);
+  const intoHour = t - hour * HOUR;
   let h = log.hosts.get(key);
   if (h) {
     h.count++;
     if (t < h.first) h.first = t;
     if (t > h.last) h.last = t;
+    if (hour === h.runHour) {
+      h.runCount++;
+      if (intoHour < h.runFirst) h.runFirst = intoHour;
+      return;
+    }
+    flushRun(log, h);
   } else {
     const index = Math.min(log.keys.length, MAX_HOSTS - 1);
-    h = { ...keep(ref), first: t, last: t, count: 1, index };
+    h = { ...keep(ref), first: t, last: t, count: 1, index, runHour: hour, runCount: 0, runFirst: intoHour };
     const kept = detach(key);
     log.hosts.set(kept, h);
     if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
   }
-  const hour = Math.floor(t / HOUR);
-  log.baseHour ??= hour - BASE_SLACK_HOURS;
-  const slot = (hour - log.baseHour) * MAX_HOSTS + h.index;
-  log.counts.set(slot, (log.counts.get(slot) ?? 0) + 1);
-  const intoHour = t - hour * HOUR;
+  h.runHour = hour;
+  h.runCount = 1;
+  h.runFirst = intoHour;
+}
+
+/** Move a host's current-hour count into the slot maps (adding: a slot may be flushed more than once). */
+function flushRun(log: AnswerLog, h: AnsweringHost): void {
+  if (h.runCount === 0) return;
+  log.baseHour ??= h.runHour - BASE_SLACK_HOURS;
+  const slot = (h.runHour - log.baseHour) * MAX_HOSTS + h.index;
+  log.counts.set(slot, (log.counts.get(slot) ?? 0) + h.runCount);
   const f = log.firsts.get(slot);
-  if (f === undefined || intoHour < f) log.firsts.set(slot, intoHour);
+  if (f === undefined || h.runFirst < f) log.firsts.set(slot, h.runFirst);
+  h.runCount = 0;
 }
 
 /** hour → host key → { count, first }, rebuilt from the flat maps when inference needs it. */
 function byHour(log: AnswerLog): Map<number, Map<string, { count: number; first: number }>> {
+  for (const h of log.hosts.values()) flushRun(log, h);
   const out = new Map<number, Map<string, { count: number; first: number }>>();
   for (const [slot, count] of log.counts) {
     const q = Math.floor(slot / MAX_HOSTS);

@@ -35,7 +35,8 @@ function opt(s: string | undefined): string | undefined {
   return c === '' ? undefined : c;
 }
 
-function host(h: HostRef): HostRef {
+/** The answering host as events carry it: cleaned, host name lower-cased without its trailing dot. */
+export function normaliseHostRef(h: HostRef): HostRef {
   const out: HostRef = {};
   const name = opt(h.host)?.replace(/\.$/, '').toLowerCase();
   if (name) out.host = name;
@@ -82,7 +83,7 @@ export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent
   if (remoteIp !== undefined) e.remoteIp = remoteIp;
   const reporter = opt(p.reporter)?.toLowerCase();
   if (reporter !== undefined) e.reporter = reporter;
-  e.answeredBy = host(p.answeredBy);
+  e.answeredBy = normaliseHostRef(p.answeredBy);
   e.class = c.class;
   if (c.signature !== undefined) e.signature = c.signature;
   if (p.data !== undefined) e.data = p.data;

@@ -18,7 +18,7 @@ import { syslogReader } from './maillog.js';
 import { dsnReader } from './dsn/index.js';
 import { exchangeTrackingReader } from './exchange-tracking.js';
 import { exchangeTraceReader } from './exchange-trace.js';
-import { newStats, type InputStats, type Reader, type RunState } from './reader.js';
+import { newStats, type DeliverySink, type InputStats, type Reader, type RunState } from './reader.js';
 
 /** Readers in detection order: the most specific signatures first. */
 export const READERS: readonly Reader[] = [eventsReader, syslogReader, eximReader, exchangeTrackingReader, exchangeTraceReader, dsnReader];
@@ -42,6 +42,8 @@ export interface ReadEventsOptions {
   progress?: ProgressSink;
   /** Classes the caller keeps; events of others may be left unbuilt (see ReadOptions.keepClasses). */
   keepClasses?: ReadonlySet<BounceClass>;
+  /** Deliveries handed over instead of built as events (see ReadOptions.onDelivered). */
+  onDelivered?: DeliverySink;
 }
 
 export interface EventStream extends AsyncIterable<DeliveryEvent[]> {
@@ -101,7 +103,7 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
   try {
     yield* reader.read(splitLines(rest, lineStats), {
       file: source.name, run: env.run, stats, tz: options.tz ?? 'UTC', year: options.year, dateOrder: options.dateOrder,
-      classifier: env.classifier, keepClasses: options.keepClasses, referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
+      classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
     });
   } catch (err) {
     errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
@@ -145,7 +147,7 @@ interface AloneResult {
  * recognised it. Progress is counted by the caller.
  */
 async function readAlone(source: InputSource, prefetched: Prefetched, options: ReadEventsOptions, classifier: Classifier): Promise<AloneResult> {
-  const env: ReadEnv = { options: { ...options, progress: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
+  const env: ReadEnv = { options: { ...options, progress: undefined, onDelivered: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
   const events: DeliveryEvent[] = [];
   try {
     for await (const batch of readInput(source, prefetched, env, dsnReader)) events.push(...batch);

@@ -29,9 +29,13 @@ export const syslogReader: Reader = {
     });
     const postfix = new PostfixEvents(ctx);
     const exim = new EximEvents(ctx);
+    // Deliveries handed to ctx.onDelivered reach the consumer at once; the events of earlier lines
+    // are yielded before, so the consumer sees everything in line order.
+    const inOrder = ctx.onDelivered !== undefined;
     for await (const batch of lines) {
-      const out: DeliveryEvent[] = [];
+      let out: DeliveryEvent[] = [];
       for (let i = 0; i < batch.lines.length; i++) {
+        if (inOrder && out.length) { yield out; out = []; }
         const text = batch.lines[i]!;
         const line = batch.first + i;
         stats.records++;

@@ -244,10 +244,16 @@ export class PostfixEvents {
       return OMITTED;
     }
     const reply = parseRemoteReply(rec.text ?? '');
-    const entry = this.queue.get(k);
     const remoteHost = reply.remoteHost ?? (relay.ip !== undefined ? relay.host : undefined);
     const remoteIp = reply.remoteIp ?? relay.ip;
     const remote = remoteIp !== undefined && !isLoopback(remoteIp);
+    const answeredBy = remote ? { host: remoteHost, ip: remoteIp } : { host: env.host };
+    if (outcome === 'delivered' && this.ctx.onDelivered) {
+      this.queue.forget(k, rec.to);
+      this.ctx.onDelivered(env.time, rec.to, answeredBy, reply.reply || undefined);
+      return OMITTED;
+    }
+    const entry = this.queue.get(k);
     if (outcome === 'deferred') {
       this.queue.remember(k, { recipient: rec.to, originalRecipient: rec.origTo, relay: rec.relay, text: rec.text, dsn: rec.dsn });
     } else {
@@ -260,9 +266,7 @@ export class PostfixEvents {
       sender: entry?.sender, messageId: entry?.messageId, queueId: rec.queueId,
       outcome, status: rec.dsn, diagnostic: reply.reply || undefined,
       remoteHost: remote ? remoteHost : undefined, remoteIp: remote ? remoteIp : undefined,
-      reporter: env.host,
-      answeredBy: remote ? { host: remoteHost, ip: remoteIp } : { host: env.host },
-      data,
+      reporter: env.host, answeredBy, data,
     }, this.ctx.classifier)];
   }
 

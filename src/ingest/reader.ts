@@ -2,7 +2,7 @@
 
 import type { Classifier } from '../classify/classify.js';
 import type { LineBatch } from '../io/lines.js';
-import type { BounceClass, DeliveryEvent, InputFormat } from '../types.js';
+import type { BounceClass, DeliveryEvent, HostRef, InputFormat } from '../types.js';
 
 export interface InputStats {
   file: string;
@@ -73,7 +73,16 @@ export interface ReadOptions {
    * read all the same (`OMITTED`), so the counters do not depend on the filter.
    */
   keepClasses?: ReadonlySet<BounceClass>;
+  /**
+   * Where a reader may hand a delivery instead of building its event (`analyze`): the correlator
+   * keeps of a delivery only its time, recipient and answering host, and nine in ten log events are
+   * deliveries. Counted as read all the same (`OMITTED`). Called in input order.
+   */
+  onDelivered?: DeliverySink;
 }
+
+/** A delivery as the reader saw it (raw recipient and host, the reply text); see ReadOptions.onDelivered. */
+export type DeliverySink = (time: number, recipient: string, answeredBy: HostRef, diagnostic: string | undefined) => void;
 
 /** State shared by all inputs of one run, per reader (e.g. trace rows waiting for their detail rows). */
 export interface RunState {
