@@ -68,7 +68,10 @@ export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: numbe
     flushRun(log, h);
   } else {
     const index = Math.min(log.keys.length, MAX_HOSTS - 1);
-    h = { ...keep(ref), first: t, last: t, count: 1, index, runHour: hour, runCount: 0, runFirst: intoHour };
+    // Every field named (no spread of the ref): spread objects took V8's slow path, 3× the time of
+    // this whole function.
+    const copy = keep(ref);
+    h = { host: copy.host, ip: copy.ip, first: t, last: t, count: 1, index, runHour: hour, runCount: 0, runFirst: intoHour };
     const kept = detach(key);
     log.hosts.set(kept, h);
     if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
