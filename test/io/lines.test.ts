@@ -49,3 +49,26 @@ test('UTF-16LE without BOM is recognised by NUL bytes at odd offsets', () => {
   assert.equal(looksUtf16le(Buffer.from('Timestamp,EventId,Source\r\n', 'utf16le')), true);
   assert.equal(looksUtf16le(Buffer.from('Timestamp,EventId,Source\r\n', 'utf8')), false);
 });
+
+test('chunks of a megabyte are decoded in pieces: every line, its number and a multi-byte character survive the cuts', async () => {
+  // Lines of varied length (some with € and CRLF), cut into 1 MiB chunks at arbitrary bytes.
+  const want: string[] = [];
+  let size = 0;
+  for (let i = 0; size < 3_000_000; i++) {
+    want.push(`${i} ${'x€'.repeat(i % 97)}${i % 5 === 0 ? '' : 'y'.repeat(i % 300)}`);
+    size += want[i]!.length + 1;
+  }
+  const bytes = Buffer.from(want.map((l, i) => (i % 7 === 0 ? `${l}\r\n` : `${l}\n`)).join(''));
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (let at = 0; at < bytes.length; at += 1_048_573) yield bytes.subarray(at, at + 1_048_573);
+  }
+  const got: string[] = [];
+  let batches = 0;
+  for await (const b of splitLines(chunks(), { overlong: 0, bareCr: false })) {
+    assert.equal(b.first, got.length + 1, 'each batch starts at the next line number');
+    got.push(...b.lines);
+    batches++;
+  }
+  assert.deepEqual(got, want);
+  assert.ok(batches > 12, `each chunk was decoded in several pieces (${batches} batches)`);
+});
