@@ -21,9 +21,13 @@ export class DeliveryTimes {
     if (this.count === 1) { this.only = t; return; }
     if (this.count === 2) { this.all = [this.only, t]; return; }
     if (this.all) {
-      this.all.push(t);
-      if (this.all.length <= 2 * KEEP) return;
-      const sorted = this.all.sort((a, b) => a - b);
+      if (this.all.length < 2 * KEEP) {
+        // A new array of the exact size: push grows the capacity by half plus 16, which made these
+        // arrays the largest part of the heap (most recipients have a few deliveries).
+        this.all = this.all.concat(t);
+        return;
+      }
+      const sorted = this.all.concat(t).sort((a, b) => a - b);
       this.earliest = sorted.slice(0, KEEP);
       this.latest = sorted.slice(-KEEP).reverse();
       this.all = undefined;
@@ -60,11 +64,13 @@ export class DeliveryTimes {
   }
 }
 
-/** Keep `list` sorted by `cmp` and at most KEEP long. */
+/** Keep `list` (KEEP long) sorted by `cmp`: `t` goes in its place, the last falls off; in place, so the array never grows. */
 function insertBounded(list: number[], t: number, cmp: (a: number, b: number) => number): void {
-  if (list.length === KEEP && cmp(t, list[KEEP - 1]!) >= 0) return;
-  let i = list.length;
-  while (i > 0 && cmp(t, list[i - 1]!) < 0) i--;
-  list.splice(i, 0, t);
-  if (list.length > KEEP) list.pop();
+  if (cmp(t, list[KEEP - 1]!) >= 0) return;
+  let i = KEEP - 1;
+  while (i > 0 && cmp(t, list[i - 1]!) < 0) {
+    list[i] = list[i - 1]!;
+    i--;
+  }
+  list[i] = t;
 }

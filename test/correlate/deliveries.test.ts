@@ -18,3 +18,18 @@ test('DeliveryTimes: exact up to 16, bounded after, any order', () => {
   assert.equal(d.firstAfter(1185), 1190, 'within the latest kept');
   assert.ok(d.firstAfter(500)! >= 510, 'in the dropped middle: never earlier than the truth');
 });
+
+test('DeliveryTimes keeps exactly the 8 earliest and 8 latest of any sequence', () => {
+  let seed = 7;
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 10_000;
+  for (let run = 0; run < 200; run++) {
+    const d = new DeliveryTimes();
+    const all: number[] = [];
+    const n = 1 + (run % 60);
+    for (let i = 0; i < n; i++) { const t = rand(); all.push(t); d.add(t); }
+    const sorted = [...all].sort((a, b) => a - b);
+    const want = n <= 16 ? sorted : [...sorted.slice(0, 8), ...sorted.slice(-8)];
+    assert.deepEqual(d.times(), want, `run ${run}: ${n} times`);
+    assert.equal(d.count, n);
+  }
+});

@@ -17,7 +17,7 @@ import { parseDeliveryStatus } from '../../src/ingest/dsn/rfc3464.js';
 import { globalDiagnostic, textRecipients } from '../../src/ingest/dsn/vendors/text.js';
 import { parseCultureTime, parseIsoTime } from '../../src/time.js';
 import { normaliseAddress, decodeImceaex } from '../../src/address.js';
-import { cleanText } from '../../src/text.js';
+import { cleanText, detach } from '../../src/text.js';
 
 const N = 100_000;
 const ADVERSARIAL = [
@@ -54,4 +54,13 @@ test('every parser and the signature table run in linear time on adversarial str
 test('the built-in signatures are phrases (no regex); a user regex that can backtrack is refused', () => {
   assert.ok(SIGNATURES.every((r) => r.regex === undefined));
   for (const bad of ['(a+)+b', '(a*)*', '(a|a)+$', '(x+x+)+y', '(.*a){10}', '(\\w+\\s?)+$']) assert.throws(() => checkSafeRegex(bad, 'test'), /backtrack/, bad);
+});
+
+test('detach copies any text exactly, lone surrogates and controls included', () => {
+  for (const s of ['user@example.com', 'a\u0000b\u001b[31m', '\ud800x\udfff', 'é€😀', 'x'.repeat(5000)]) {
+    const line = `prefix ${s} suffix`;
+    assert.equal(detach(line.slice(7, 7 + s.length)), s);
+  }
+  assert.equal(detach(undefined), undefined);
+  assert.equal(detach(''), '');
 });
