@@ -21,11 +21,21 @@ import { buildFinding } from './evidence.js';
 import { hostLabel, hostListsGiven, roleOf, type HostRole } from './hosts.js';
 import { buildTimeline, type TimelineRow } from './summary.js';
 
-interface RecipientState {
-  address: string;
+/**
+ * One recipient of a domain: its delivery times (the state itself, one object per recipient: a
+ * quarter of a million recipients on a gigabyte of log) and its refusals.
+ */
+class RecipientState extends DeliveryTimes {
   /** Created on the first refusal: most recipients never have one. */
-  refusals?: Refusal[];
-  deliveries: DeliveryTimes;
+  refusals: Refusal[] | undefined = undefined;
+
+  constructor(readonly address: string) {
+    super();
+  }
+
+  get deliveries(): DeliveryTimes {
+    return this;
+  }
 }
 
 interface DomainState {
@@ -174,7 +184,7 @@ export class Correlator {
     let r = d.recipients.get(k);
     if (!r) {
       const kept = detach(address);
-      d.recipients.set(kept === address.toLowerCase() ? kept : detach(k), (r = { address: kept, deliveries: new DeliveryTimes() }));
+      d.recipients.set(kept === address.toLowerCase() ? kept : detach(k), (r = new RecipientState(kept)));
     }
     return r;
   }
