@@ -28,8 +28,23 @@ export type PostfixRecord =
   | { kind: 'info' }
   | { kind: 'unrecognised' };
 
-// Short hex ids (9–12 chars), long base-52 ids (enable_long_queue_ids), NOQUEUE; logwatch's `Q`/`N` stand-ins.
-const QUEUE_ID = /^([0-9A-Za-z]{5,20}|NOQUEUE|Q2?|N): /;
+/**
+ * Length of the queue id that starts the message, followed by `: `; 0 when there is none. Short
+ * hex ids (9–12 chars), long base-52 ids (enable_long_queue_ids), NOQUEUE; logwatch's `Q`/`Q2`/`N`
+ * stand-ins. By character codes: this runs for every Postfix line, and a regex match allocated.
+ */
+function queueIdLength(message: string): number {
+  let n = 0;
+  for (;;) {
+    const c = message.charCodeAt(n);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) || n > 20) break;
+    n++;
+  }
+  if (message.charCodeAt(n) !== 58 || message.charCodeAt(n + 1) !== 32) return 0;
+  if (n >= 5 && n <= 20) return n;
+  const c0 = message.charCodeAt(0);
+  return (n === 1 && (c0 === 81 || c0 === 78)) || (n === 2 && c0 === 81 && message.charCodeAt(1) === 50) ? n : 0;
+}
 
 /** Markers of lines that carry an outcome: if one is present and the line does not parse, it is unrecognised. */
 const OUTCOME_MARKERS = [' to=<', 'status=', 'reject:', 'milter-reject:', ' to='];
@@ -37,13 +52,13 @@ const OUTCOME_MARKERS = [' to=<', 'status=', 'reject:', 'milter-reject:', ' to='
 const INFO: PostfixRecord = { kind: 'info' };
 
 export function parsePostfixMessage(message: string): PostfixRecord {
-  const q = QUEUE_ID.exec(message);
-  if (!q) {
+  const idLength = queueIdLength(message);
+  if (idLength === 0) {
     // Lines without a queue id: connect/disconnect, TLS, warnings, postscreen chatter, statistics.
     return message.includes('status=') && OUTCOME_MARKERS.some((m) => message.includes(m)) ? { kind: 'unrecognised' } : INFO;
   }
-  const queueId = q[1]!;
-  const rest = message.slice(q[0].length);
+  const queueId = message.slice(0, idLength);
+  const rest = message.slice(idLength + 2);
   if (rest.startsWith('to=')) return parseDelivery(queueId, rest);
   if (rest.startsWith('reject: ') || rest.startsWith('milter-reject: ') || rest.startsWith('reject_warning: ') ||
       rest.startsWith('discard: ') || rest.startsWith('hold: ') || rest.startsWith('filter: ') ||

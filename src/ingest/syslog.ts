@@ -34,12 +34,13 @@ export interface ClockOptions {
 export class SyslogClock {
   private year: number | undefined;
   private lastMonth = 0;
-  private cacheKey = '';
+  /** Month, day, hour and minute of the cached minute, as one small integer. */
+  private cacheKey = -1;
   private cacheMs = 0;
 
   constructor(private readonly opts: ClockOptions) {}
 
-  toUtc(month: number, day: number, hour: number, minute: number, second: number, ms: number, key: string): number {
+  toUtc(month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
     if (this.year === undefined) {
       if (this.opts.year !== undefined) {
         this.year = this.opts.year;
@@ -54,12 +55,13 @@ export class SyslogClock {
       this.lastMonth = month;
     } else if (month < this.lastMonth - 6) {
       this.year++;
-      this.cacheKey = '';
+      this.cacheKey = -1;
     } else if (month > this.lastMonth + 6) {
       // A late line from before the new year (interleaved writers): it belongs to the year before.
       return zonedToUtc(this.opts.tz, this.year - 1, month, day, hour, minute, second, ms);
     }
     this.lastMonth = month;
+    const key = ((month * 32 + day) * 24 + hour) * 60 + minute;
     if (key !== this.cacheKey) {
       this.cacheKey = key;
       this.cacheMs = zonedToUtc(this.opts.tz, this.year, month, day, hour, minute, 0);
@@ -74,11 +76,19 @@ const ISO_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2
 const digit = (c: number): boolean => c >= 48 && c <= 57;
 const two = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
 
+/** A BSD timestamp's fields; one reused object (`parseBsdStamp` runs for every log line). */
+export interface BsdStamp {
+  month: number; day: number; hour: number; minute: number; second: number; ms: number;
+  /** Where the host starts. */
+  end: number;
+}
+const stamp: BsdStamp = { month: 0, day: 0, hour: 0, minute: 0, second: 0, ms: 0, end: 0 };
+
 /**
  * `Mmm dd hh:mm:ss[.ffffff] ` by position, without a regex (the hot path of every log line).
- * The day may be `Jun  3`, `Jun 03` or `Jun 3`. Returns where the host starts.
+ * The day may be `Jun  3`, `Jun 03` or `Jun 3`. The result is overwritten by the next call.
  */
-export function parseBsdStamp(line: string): { month: number; day: number; hour: number; minute: number; second: number; ms: number; end: number; keyEnd: number } | undefined {
+export function parseBsdStamp(line: string): Readonly<BsdStamp> | undefined {
   if (line.length < 16 || line.charCodeAt(3) !== 32) return undefined;
   const month = monthNumber(line.slice(0, 3));
   if (month === undefined) return undefined;
@@ -93,8 +103,9 @@ export function parseBsdStamp(line: string): { month: number; day: number; hour:
   // hh:mm:ss
   if (!(digit(line.charCodeAt(i)) && digit(line.charCodeAt(i + 1)) && line.charCodeAt(i + 2) === 58 && digit(line.charCodeAt(i + 3)) &&
     digit(line.charCodeAt(i + 4)) && line.charCodeAt(i + 5) === 58 && digit(line.charCodeAt(i + 6)) && digit(line.charCodeAt(i + 7)))) return undefined;
-  const hour = two(line, i), minute = two(line, i + 3), second = two(line, i + 6);
-  const keyEnd = i + 5; // up to the minute: the clock caches per minute
+  stamp.hour = two(line, i);
+  stamp.minute = two(line, i + 3);
+  stamp.second = two(line, i + 6);
   i += 8;
   let ms = 0;
   if (line.charCodeAt(i) === 46) {
@@ -104,7 +115,11 @@ export function parseBsdStamp(line: string): { month: number; day: number; hour:
     ms = Math.floor(Number(`0.${line.slice(start, i)}`) * 1000);
   }
   if (line.charCodeAt(i) !== 32) return undefined;
-  return { month, day, hour, minute, second, ms, end: i + 1, keyEnd };
+  stamp.month = month;
+  stamp.day = day;
+  stamp.ms = ms;
+  stamp.end = i + 1;
+  return stamp;
 }
 
 /** Cheap test for a syslog-looking first line (format detection). */
@@ -113,28 +128,27 @@ export function looksLikeSyslog(line: string): boolean {
   return BSD.test(l) || ISO_TS.test(l);
 }
 
-/** Split `host program[pid]: message` (after the timestamp) into the envelope, in one object. */
-function splitRest(rest: string, time: number): SyslogEnvelope | undefined {
-  let r = rest;
+/** Split `host program[pid]: message` (from `start`, after the timestamp) into the envelope, in one object. */
+function splitRest(line: string, start: number, time: number): SyslogEnvelope | undefined {
+  let from = start;
   // Sendmail's optional `<mail.notice>` tag before the host.
-  if (r.charCodeAt(0) === 60 /* < */) {
-    const close = r.indexOf('> ');
-    if (close > 0 && close < 40) r = r.slice(close + 2);
+  if (line.charCodeAt(from) === 60 /* < */) {
+    const close = line.indexOf('> ', from);
+    if (close > from && close < from + 40) from = close + 2;
   }
-  const sp = r.indexOf(' ');
-  if (sp <= 0) return undefined;
-  const host = r.slice(0, sp);
-  const colon = r.indexOf(': ', sp + 1);
+  const sp = line.indexOf(' ', from);
+  if (sp <= from) return undefined;
+  const colon = line.indexOf(': ', sp + 1);
   let progEnd = colon;
   if (colon < 0) {
-    if (!r.endsWith(':')) return undefined;
-    progEnd = r.length - 1;
+    if (!line.endsWith(':')) return undefined;
+    progEnd = line.length - 1;
   }
-  let program = r.slice(sp + 1, progEnd);
-  const bracket = program.indexOf('[');
-  if (bracket >= 0) program = program.slice(0, bracket);
-  if (!program || program.includes(' ')) return undefined;
-  return { time, host, program, message: colon < 0 ? '' : r.slice(colon + 2) };
+  const bracket = line.indexOf('[', sp + 1);
+  if (bracket >= 0 && bracket < progEnd) progEnd = bracket;
+  const progSpace = line.indexOf(' ', sp + 1);
+  if (progEnd === sp + 1 || (progSpace >= 0 && progSpace < progEnd)) return undefined;
+  return { time, host: line.slice(from, sp), program: line.slice(sp + 1, progEnd), message: colon < 0 ? '' : line.slice(colon + 2) };
 }
 
 export function parseSyslogLine(raw: string, clock: SyslogClock, tz: string): SyslogEnvelope | undefined {
@@ -151,15 +165,15 @@ export function parseSyslogLine(raw: string, clock: SyslogClock, tz: string): Sy
   if (c0 >= 65 && c0 <= 90) {
     const b = parseBsdStamp(line);
     if (!b) return undefined;
-    const time = clock.toUtc(b.month, b.day, b.hour, b.minute, b.second, b.ms, line.slice(0, b.keyEnd));
-    return splitRest(line.slice(b.end), time);
+    const time = clock.toUtc(b.month, b.day, b.hour, b.minute, b.second, b.ms);
+    return splitRest(line, b.end, time);
   }
   if (c0 >= 48 && c0 <= 57) {
     const m = ISO_TS.exec(line);
     if (!m) return undefined;
     const time = parseIsoTime(m[1]!, tz);
     if (time === undefined) return undefined;
-    return splitRest(line.slice(m[0].length), time);
+    return splitRest(line, m[0].length, time);
   }
   return undefined;
 }

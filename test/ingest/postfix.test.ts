@@ -158,6 +158,19 @@ test('parsePostfixMessage on message-only lines (postfix-grok-patterns, logwatch
   assert.equal(parsePostfixMessage('connect from unknown[192.0.2.9]').kind, 'info');
 });
 
+test('queue ids: 5 to 20 letters and digits, NOQUEUE, and the Q, Q2, N stand-ins; nothing else', () => {
+  const idOf = (m: string): string | undefined => {
+    const r = parsePostfixMessage(m);
+    return r.kind === 'message-id' || r.kind === 'removed' ? r.queueId : undefined;
+  };
+  for (const id of ['A1B2C', '3B7C71F4B1', '4TTw1R5Kq3z9abCdEfGh', 'Q', 'Q2', 'N']) assert.equal(idOf(`${id}: removed`), id);
+  assert.equal(idOf('4TTw1R5Kq3z9abCdEfGh: message-id=<a@b>'), '4TTw1R5Kq3z9abCdEfGh');
+  for (const m of ['A1B2: removed', '4TTw1R5Kq3z9abCdEfGhX: removed', 'Q3: removed', 'A1B2C3D4E5 removed', 'A1B2C3D4E5:removed', 'A1-B2C3D4E5: removed']) {
+    assert.equal(parsePostfixMessage(m).kind, 'info', m);
+  }
+  assert.equal(parsePostfixMessage('NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 5.1.1 <a@b.example>: Recipient address rejected: User unknown; from=<s@example.org> to=<a@b.example> proto=ESMTP helo=<x>').kind, 'reject');
+});
+
 test('parseRemoteReply and parseRelay', () => {
   assert.deepEqual(parseRemoteReply('host mx.example.com[192.0.2.1] said: 550 5.1.1 nope (in reply to RCPT TO command)'), {
     remoteHost: 'mx.example.com', remoteIp: '192.0.2.1', reply: '550 5.1.1 nope', command: 'RCPT TO',
