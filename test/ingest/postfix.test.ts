@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, utimesSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseSyslogLine, SyslogClock } from '../../src/ingest/syslog.js';
 import { parsePostfixMessage, parseRemoteReply, parseRelay } from '../../src/ingest/postfix.js';
 import { assertGolden, collect, corpus, fixture, NO_SHARED } from '../helpers/paths.js';
 
@@ -182,4 +183,22 @@ test('parseRemoteReply and parseRelay', () => {
   assert.deepEqual(parseRelay('127.0.0.1[127.0.0.1]:10024'), { host: '127.0.0.1', ip: '127.0.0.1', remote: false });
   assert.deepEqual(parseRelay('gmail-smtp-in.l.google.com[2607:f8b0:400e:c04::1b]:25'), { host: 'gmail-smtp-in.l.google.com', ip: '2607:f8b0:400e:c04::1b', remote: true });
   assert.deepEqual(parseRelay('none'), { remote: false });
+});
+
+test('syslog envelope: tags, programs without pid, empty messages, and lines that are not syslog', () => {
+  const clock = new SyslogClock({ tz: 'UTC', year: 2024 });
+  const env = (l: string): unknown => {
+    const e = parseSyslogLine(l, clock, 'UTC');
+    return e && { time: new Date(e.time).toISOString(), host: e.host, program: e.program, message: e.message };
+  };
+  assert.deepEqual(env('Nov 27 10:00:01 mx1 postfix/smtp[123]: 4A1B2C3D4E: removed'),
+    { time: '2024-11-27T10:00:01.000Z', host: 'mx1', program: 'postfix/smtp', message: '4A1B2C3D4E: removed' });
+  assert.deepEqual(env('Nov  3 10:00:01.250 <mail.notice> mx1 sm-mta[9]: x'),
+    { time: '2024-11-03T10:00:01.250Z', host: 'mx1', program: 'sm-mta', message: 'x' });
+  assert.deepEqual(env('2024-11-27T10:00:01+01:00 mx1 postfix/qmgr: A1B2C3D4E5: removed'),
+    { time: '2024-11-27T09:00:01.000Z', host: 'mx1', program: 'postfix/qmgr', message: 'A1B2C3D4E5: removed' });
+  assert.deepEqual(env('Nov 27 10:00:01 mx1 kernel:'), { time: '2024-11-27T10:00:01.000Z', host: 'mx1', program: 'kernel', message: '' });
+  for (const bad of ['Nov 27 10:00:01 mx1', 'Nov 27 10:00:01  postfix/smtp[1]: x', 'Nov 27 10:00:01 mx1 post fix[1]: x', 'Nov 27 10:00:01 mx1 [1]: x', 'Nov 27 1000:01 mx1 p: x']) {
+    assert.equal(parseSyslogLine(bad, clock, 'UTC'), undefined, bad);
+  }
 });
