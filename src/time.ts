@@ -9,8 +9,12 @@ const MONTHS: Record<string, number> = {
   Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12,
 };
 
-export function monthNumber(abbrev: string): number | undefined {
-  return MONTHS[abbrev];
+/** The three letters' codes as one number: the lookup needs no string cut from the line. */
+const MONTH_BY_CODES = new Map(Object.entries(MONTHS).map(([name, n]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), n]));
+
+/** The month of the English abbreviation at `s[at..at+3)` (`Nov` → 11). */
+export function monthNumberAt(s: string, at: number): number | undefined {
+  return MONTH_BY_CODES.get((s.charCodeAt(at) << 16) | (s.charCodeAt(at + 1) << 8) | s.charCodeAt(at + 2));
 }
 
 /** Throw a UsageError unless `zone` is an IANA zone name Node knows (or `UTC`). */

@@ -39,7 +39,9 @@ export const syslogReader: Reader = {
         const text = batch.lines[i]!;
         const line = batch.first + i;
         stats.records++;
-        if (text.length === 0 || text.trim() === '') { stats.blank++; continue; }
+        // Only a line starting with what trim() removes (ASCII blanks, U+00A0 and above) can be blank.
+        const c0 = text.charCodeAt(0);
+        if (text.length === 0 || ((c0 <= 32 || c0 >= 0xa0) && text.trim() === '')) { stats.blank++; continue; }
         let env: SyslogEnvelope | undefined;
         if (text.charCodeAt(0) === 123 /* { */) env = parseJournalJson(text);
         else env = parseSyslogLine(text, clock, ctx.tz);

@@ -59,44 +59,61 @@ export function parsePostfixMessage(message: string): PostfixRecord {
   }
   const queueId = message.slice(0, idLength);
   const rest = message.slice(idLength + 2);
-  if (rest.startsWith('to=')) return parseDelivery(queueId, rest);
-  if (rest.startsWith('reject: ') || rest.startsWith('milter-reject: ') || rest.startsWith('reject_warning: ') ||
-      rest.startsWith('discard: ') || rest.startsWith('hold: ') || rest.startsWith('filter: ') ||
-      rest.startsWith('redirect: ') || rest.startsWith('warn: ')) {
-    return parseReject(queueId, rest);
+  // The first character picks the few prefixes worth comparing.
+  switch (rest.charCodeAt(0)) {
+    case 116: /* t */ if (rest.startsWith('to=')) return parseDelivery(queueId, rest); break;
+    case 114: /* r */
+      if (rest.startsWith('reject: ') || rest.startsWith('reject_warning: ') || rest.startsWith('redirect: ')) return parseReject(queueId, rest);
+      if (rest === 'removed' || rest.startsWith('removed ')) return { kind: 'removed', queueId };
+      break;
+    case 109: /* m */
+      if (rest.startsWith('milter-reject: ')) return parseReject(queueId, rest);
+      if (rest.startsWith('message-id=')) {
+        let id = rest.slice(11).trim();
+        if (id.startsWith('<')) id = id.slice(1, id.endsWith('>') ? -1 : undefined);
+        return { kind: 'message-id', queueId, messageId: id };
+      }
+      break;
+    case 100: /* d */ if (rest.startsWith('discard: ')) return parseReject(queueId, rest); break;
+    case 104: /* h */ if (rest.startsWith('hold: ')) return parseReject(queueId, rest); break;
+    case 119: /* w */ if (rest.startsWith('warn: ')) return parseReject(queueId, rest); break;
+    case 102: /* f */
+      if (rest.startsWith('filter: ')) return parseReject(queueId, rest);
+      if (rest.startsWith('from=<')) return parseSender(queueId, rest);
+      break;
   }
-  if (rest.startsWith('from=<')) {
-    const end = rest.indexOf('>');
-    if (end < 0) return { kind: 'unrecognised' };
-    const from = rest.slice(6, end);
-    const st = /, status=([a-z-]+)/.exec(rest.slice(end));
-    if (st) {
-      if (st[1] === 'expired' || st[1] === 'force-expired') return { kind: 'expired', queueId, from, status: st[1] };
-      return { kind: 'unrecognised' };
-    }
-    return { kind: 'sender', queueId, from };
-  }
-  if (rest.startsWith('message-id=')) {
-    let id = rest.slice(11).trim();
-    if (id.startsWith('<')) id = id.slice(1, id.endsWith('>') ? -1 : undefined);
-    return { kind: 'message-id', queueId, messageId: id };
-  }
-  if (rest === 'removed' || rest.startsWith('removed ')) return { kind: 'removed', queueId };
   if (rest.includes('status=')) return { kind: 'unrecognised' };
   // client=, uid=, sender non-delivery notification, host X said (non-result), lost connection, replace/warning: header …
   return INFO;
 }
 
-/** Read `key=value, ` fields up to `status=`; values in `<…>` may contain commas and spaces. */
+/** qmgr's `from=<s>, size=…` (the sender) or `from=<s>, status=expired, returned to sender`. */
+function parseSender(queueId: string, rest: string): PostfixRecord {
+  const end = rest.indexOf('>');
+  if (end < 0) return { kind: 'unrecognised' };
+  const from = rest.slice(6, end);
+  const st = /, status=([a-z-]+)/.exec(rest.slice(end));
+  if (st) {
+    if (st[1] === 'expired' || st[1] === 'force-expired') return { kind: 'expired', queueId, from, status: st[1] };
+    return { kind: 'unrecognised' };
+  }
+  return { kind: 'sender', queueId, from };
+}
+
+/**
+ * Read `key=value, ` fields up to `status=`; values in `<…>` may contain commas and spaces. Every
+ * field must have that shape; only `to`, `orig_to`, `relay` and `dsn` are kept (no string is cut
+ * for `delay=` and `delays=`).
+ */
 function parseDelivery(queueId: string, rest: string): PostfixRecord {
-  const fields: Record<string, string> = {};
+  let to: string | undefined, origTo: string | undefined, relay: string | undefined, dsn: string | undefined;
   let i = 0;
   while (i < rest.length) {
     const eq = rest.indexOf('=', i);
     if (eq < 0) break;
-    const key = rest.slice(i, eq);
-    if (key.includes(' ')) return { kind: 'unrecognised' };
-    if (key === 'status') {
+    const space = rest.indexOf(' ', i);
+    if (space >= 0 && space < eq) return { kind: 'unrecognised' };
+    if (eq - i === 6 && rest.startsWith('status', i)) {
       const sp = rest.indexOf(' ', eq + 1);
       const status = rest.slice(eq + 1, sp < 0 ? undefined : sp);
       let text: string | undefined;
@@ -105,25 +122,31 @@ function parseDelivery(queueId: string, rest: string): PostfixRecord {
         // The text is free-form and may contain parentheses: its closing `)` is the line's last character.
         text = t.startsWith('(') && t.endsWith(')') ? t.slice(1, -1) : t;
       }
-      if (fields.to === undefined || fields.relay === undefined) return { kind: 'unrecognised' };
-      return { kind: 'delivery', queueId, to: fields.to, origTo: fields.orig_to, relay: fields.relay, dsn: fields.dsn, status, text };
+      if (to === undefined || relay === undefined) return { kind: 'unrecognised' };
+      return { kind: 'delivery', queueId, to, origTo, relay, dsn, status, text };
     }
-    let value: string;
-    let next: number;
-    if (rest[eq + 1] === '<') {
+    let start: number, end: number, next: number;
+    if (rest.charCodeAt(eq + 1) === 60 /* < */) {
       // `>, ` ends a bracketed value; a quoted local part may contain `>`, so prefer the `>, ` form.
       let close = rest.indexOf('>, ', eq + 2);
       if (close < 0) close = rest.indexOf('>', eq + 2);
       if (close < 0) return { kind: 'unrecognised' };
-      value = rest.slice(eq + 2, close);
+      start = eq + 2;
+      end = close;
       next = close + 1;
     } else {
       const comma = rest.indexOf(', ', eq + 1);
       if (comma < 0) return { kind: 'unrecognised' };
-      value = rest.slice(eq + 1, comma);
+      start = eq + 1;
+      end = comma;
       next = comma;
     }
-    fields[key] = value;
+    switch (eq - i) {
+      case 2: if (rest.startsWith('to', i)) to = rest.slice(start, end); break;
+      case 7: if (rest.startsWith('orig_to', i)) origTo = rest.slice(start, end); break;
+      case 5: if (rest.startsWith('relay', i)) relay = rest.slice(start, end); break;
+      case 3: if (rest.startsWith('dsn', i)) dsn = rest.slice(start, end); break;
+    }
     if (rest.startsWith(', ', next)) next += 2;
     else return { kind: 'unrecognised' };
     i = next;
@@ -219,30 +242,46 @@ export class PostfixEvents {
   /** Events of one line; `null` when the line is a recognised non-event, `undefined` when unrecognised. */
   handle(env: SyslogEnvelope, line: number): RecordResult {
     const rec = parsePostfixMessage(env.message);
-    const slash = env.program.indexOf('/');
-    const instance = slash < 0 ? env.program : env.program.slice(0, slash);
-    const key = (queueId: string): string => `${env.host}|${instance}|${queueId}`;
     switch (rec.kind) {
       case 'info':
         return null;
       case 'unrecognised':
         return undefined;
       case 'sender':
-        this.queue.upsert(key(rec.queueId)).sender = rec.from;
+        this.queue.upsert(this.scopeOf(env) + rec.queueId).sender = rec.from;
         return null;
       case 'message-id':
-        this.queue.upsert(key(rec.queueId)).messageId = rec.messageId;
+        this.queue.upsert(this.scopeOf(env) + rec.queueId).messageId = rec.messageId;
         return null;
       case 'removed':
-        this.queue.remove(key(rec.queueId));
+        this.queue.remove(this.scopeOf(env) + rec.queueId);
         return null;
       case 'expired':
-        return this.expired(env, line, key(rec.queueId), rec.queueId, rec.from);
+        return this.expired(env, line, this.scopeOf(env) + rec.queueId, rec.queueId, rec.from);
       case 'reject':
-        return this.reject(env, line, rec, key(rec.queueId));
+        return this.reject(env, line, rec, this.scopeOf(env) + rec.queueId);
       case 'delivery':
-        return this.delivery(env, line, rec, key(rec.queueId));
+        return this.delivery(env, line, rec, this.scopeOf(env) + rec.queueId);
     }
+  }
+
+  private lastHost = '';
+  private lastProgram = '';
+  private lastScope = '';
+
+  /**
+   * `host|instance|`, the prefix of the queue keys of a line: a queue id is unique within one
+   * Postfix instance (`postfix-out/smtp` → `postfix-out`) of one host. Consecutive lines mostly
+   * share it, so it is built when the host or program changes.
+   */
+  private scopeOf(env: SyslogEnvelope): string {
+    if (env.host !== this.lastHost || env.program !== this.lastProgram) {
+      const slash = env.program.indexOf('/');
+      this.lastHost = env.host;
+      this.lastProgram = env.program;
+      this.lastScope = `${env.host}|${slash < 0 ? env.program : env.program.slice(0, slash)}|`;
+    }
+    return this.lastScope;
   }
 
   private delivery(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'delivery' }>, k: string): RecordResult {

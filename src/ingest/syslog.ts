@@ -4,7 +4,7 @@
  * `journalctl -o json` exports. BSD timestamps have no year and no zone: see SyslogClock.
  */
 
-import { monthNumber, parseIsoTime, zonedToUtc } from '../time.js';
+import { monthNumberAt, parseIsoTime, zonedToUtc } from '../time.js';
 
 export interface SyslogEnvelope {
   time: number;
@@ -90,7 +90,7 @@ const stamp: BsdStamp = { month: 0, day: 0, hour: 0, minute: 0, second: 0, ms: 0
  */
 export function parseBsdStamp(line: string): Readonly<BsdStamp> | undefined {
   if (line.length < 16 || line.charCodeAt(3) !== 32) return undefined;
-  const month = monthNumber(line.slice(0, 3));
+  const month = monthNumberAt(line, 0);
   if (month === undefined) return undefined;
   let i = 4;
   if (line.charCodeAt(i) === 32) i++;
