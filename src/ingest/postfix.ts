@@ -13,6 +13,7 @@
  */
 
 import type { DeliveryEvent } from '../types.js';
+import { detach } from '../text.js';
 import { buildEvent, isLoopback } from './event.js';
 import { PostfixQueue } from './postfix-queue.js';
 import { omits, OMITTED, type ReadContext, type RecordResult } from './reader.js';
@@ -268,18 +269,27 @@ export class PostfixEvents {
   private lastHost = '';
   private lastProgram = '';
   private lastScope = '';
+  private readonly scopes = new Map<string, string>();
 
   /**
-   * `host|instance|`, the prefix of the queue keys of a line: a queue id is unique within one
-   * Postfix instance (`postfix-out/smtp` → `postfix-out`) of one host. Consecutive lines mostly
-   * share it, so it is built when the host or program changes.
+   * The prefix of the queue keys of a line: a queue id is unique within one Postfix instance
+   * (`postfix-out/smtp` → `postfix-out`) of one host. The first 256 host-and-instance pairs get a
+   * one-character prefix, so that a key of a short queue id stays under 13 characters, which V8
+   * builds as a flat string (a longer concatenation is copied again at every map lookup). Later
+   * pairs are spelled out (`host|instance|`): those keys contain `|`, the short ones never do.
    */
   private scopeOf(env: SyslogEnvelope): string {
     if (env.host !== this.lastHost || env.program !== this.lastProgram) {
       const slash = env.program.indexOf('/');
+      const full = `${env.host}|${slash < 0 ? env.program : env.program.slice(0, slash)}|`;
+      let scope = this.scopes.get(full);
+      if (scope === undefined) {
+        scope = full;
+        if (this.scopes.size < 256) this.scopes.set(detach(full), (scope = String.fromCharCode(this.scopes.size)));
+      }
       this.lastHost = env.host;
       this.lastProgram = env.program;
-      this.lastScope = `${env.host}|${slash < 0 ? env.program : env.program.slice(0, slash)}|`;
+      this.lastScope = scope;
     }
     return this.lastScope;
   }

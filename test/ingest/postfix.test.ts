@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, utimesSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, utimesSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseSyslogLine, SyslogClock } from '../../src/ingest/syslog.js';
@@ -201,4 +201,18 @@ test('syslog envelope: tags, programs without pid, empty messages, and lines tha
   for (const bad of ['Nov 27 10:00:01 mx1', 'Nov 27 10:00:01  postfix/smtp[1]: x', 'Nov 27 10:00:01 mx1 post fix[1]: x', 'Nov 27 10:00:01 mx1 [1]: x', 'Nov 27 1000:01 mx1 p: x']) {
     assert.equal(parseSyslogLine(bad, clock, 'UTC'), undefined, bad);
   }
+});
+
+test('one queue id on several hosts and instances: each joins its own sender, past 256 of them too', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-scope-'));
+  const file = path.join(dir, 'mail.log');
+  const lines: string[] = [];
+  const scopes: [string, string][] = [];
+  for (let i = 0; i < 300; i++) scopes.push([`mx${i % 150}`, i < 150 ? 'postfix' : 'postfix-out']);
+  for (const [host, inst] of scopes) lines.push(`Nov 27 10:00:01 ${host} ${inst}/qmgr[1]: 4A1B2C3D4E: from=<s-${host}-${inst}@example.org>, size=1, nrcpt=1 (queue active)`);
+  for (const [host, inst] of scopes) lines.push(`Nov 27 10:00:02 ${host} ${inst}/smtp[2]: 4A1B2C3D4E: to=<u@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.1] said: 550 5.1.1 unknown (in reply to RCPT TO command))`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  const { events } = await collect([file], { year: 2024 });
+  assert.equal(events.length, 300);
+  events.forEach((e, i) => assert.equal(e.sender, `s-${scopes[i]![0]}-${scopes[i]![1]}@example.org`, `line ${e.origin.line}`));
 });
