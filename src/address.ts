@@ -19,8 +19,10 @@ export function normaliseAddress(raw: string): NormalisedAddress {
   if (a.startsWith('<') && a.endsWith('>')) a = a.slice(1, -1).trim();
   const at = a.lastIndexOf('@');
   if (at < 0) return { address: a, domain: '' };
-  const domain = a.slice(at + 1).replace(/\.$/, '').toLowerCase();
-  return { address: `${a.slice(0, at)}@${domain}`, domain };
+  const written = a.slice(at + 1);
+  const domain = written.replace(/\.$/, '').toLowerCase();
+  // Most addresses are logged normalised: keep the string itself rather than build an equal one.
+  return { address: domain === written ? a : `${a.slice(0, at)}@${domain}`, domain };
 }
 
 /**
