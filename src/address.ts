@@ -15,12 +15,15 @@ export interface NormalisedAddress {
 export function normaliseAddress(raw: string): NormalisedAddress {
   let a = stripControls(raw);
   if (a.length > MAX_ADDRESS_CHARS) a = a.slice(0, MAX_ADDRESS_CHARS);
-  a = a.replace(/^rfc822;\s*/i, '').trim();
+  // Tests by character first: this runs for every recipient and sender of a log.
+  const c0 = a.charCodeAt(0);
+  if (c0 === 114 || c0 === 82) a = a.replace(/^rfc822;\s*/i, '');
+  a = a.trim();
   if (a.startsWith('<') && a.endsWith('>')) a = a.slice(1, -1).trim();
   const at = a.lastIndexOf('@');
   if (at < 0) return { address: a, domain: '' };
   const written = a.slice(at + 1);
-  const domain = written.replace(/\.$/, '').toLowerCase();
+  const domain = (written.endsWith('.') ? written.slice(0, -1) : written).toLowerCase();
   // Most addresses are logged normalised: keep the string itself rather than build an equal one.
   return { address: domain === written ? a : `${a.slice(0, at)}@${domain}`, domain };
 }

@@ -108,8 +108,20 @@ export function validDate(year: number, month: number, day: number, hour: number
 
 let lastIsoSecond = NaN;
 let lastIsoPrefix = '';
-/** ISO 8601 UTC with milliseconds; the date-and-second prefix is cached (logs come a line a second). */
+let lastIsoMs = NaN;
+let lastIso = '';
+/**
+ * ISO 8601 UTC with milliseconds. The last string is kept, and the date-and-second prefix: log
+ * lines come many a second, and events of one time then share one string.
+ */
 export function isoUtc(ms: number): string {
+  if (ms === lastIsoMs) return lastIso;
+  lastIsoMs = ms;
+  lastIso = isoUtcUncached(ms);
+  return lastIso;
+}
+
+function isoUtcUncached(ms: number): string {
   const second = Math.floor(ms / 1000);
   if (second !== lastIsoSecond) {
     lastIsoSecond = second;
