@@ -6,6 +6,7 @@
 
 import type { AddressObject, Attachment } from 'mailparser';
 import { MAX_MIME_DEPTH } from '../../limits.js';
+import { parseSimpleReport } from './simple.js';
 
 export interface ParsedMessage {
   subject: string;
@@ -63,8 +64,13 @@ function capDepth(raw: string): { text: string; capped: boolean } {
 // mailparser and its dependencies take ~0.35 s to load: only runs that read mail pay for it.
 let parser: typeof import('mailparser').simpleParser | undefined;
 
-export async function parseMessage(raw: string): Promise<ParsedMessage> {
+/** `simple: false` always uses the MIME parser (tests compare the two). */
+export async function parseMessage(raw: string, options: { simple?: boolean } = {}): Promise<ParsedMessage> {
   const { text: source, capped } = capDepth(raw);
+  if (options.simple !== false) {
+    const simple = parseSimpleReport(source);
+    if (simple) return { ...simple, depthCapped: capped };
+  }
   parser ??= (await import('mailparser')).simpleParser;
   const mail = await parser(source, {
     keepDeliveryStatus: true,
