@@ -17,7 +17,10 @@ import { parsePostfixMessage, parseRemoteReply } from '../../src/ingest/postfix.
 import { parseEximMessage, parseEximError } from '../../src/ingest/exim.js';
 import { parseSyslogLine, SyslogClock } from '../../src/ingest/syslog.js';
 import { parseStatus, splitStatuses } from '../../src/ingest/exchange-status.js';
+import { parseMessage } from '../../src/ingest/dsn/mime.js';
+import { parseSimpleReport } from '../../src/ingest/dsn/simple.js';
 import { parseDeliveryStatus } from '../../src/ingest/dsn/rfc3464.js';
+import { comparable } from '../ingest/dsn-simple.test.js';
 import { textRecipients, globalDiagnostic } from '../../src/ingest/dsn/vendors/text.js';
 import { parseCultureTime } from '../../src/time.js';
 import { OUTCOMES } from '../../src/types.js';
@@ -74,4 +77,44 @@ test('events written as NDJSON read back identically; CSV cells always guarded',
     lines.forEach((l, i) => assert.deepEqual(asDeliveryEvent(JSON.parse(l)), events[i]));
     for (const e of events) for (const cell of eventRow(e)) assert.ok(!/^[=+\-@\t\r]/.test(cell), cell);
   }), params);
+});
+
+// Bounces assembled from pieces that differ in the ways the fast path must notice: whatever it
+// accepts reads as mailparser reads it.
+const headerLine = fc.constantFrom(
+  'From: MAILER-DAEMON@relay.example.org', 'From: Mail Delivery System <MAILER-DAEMON@relay.example.org>',
+  'From: "Postmaster, Relay" <postmaster@relay.example.org>', 'From: mailer-daemon@relay.example.org (Mail Delivery System)',
+  'From: MAILER-DAEMON', 'From: =?utf-8?Q?Syst=C3=A8me?= <postmaster@example.fr>', 'To: news@example.info', 'To: <news@example.info>',
+  'To: news@example.info, other@example.info', 'To: news@example.info.', 'Subject: Undelivered Mail Returned to Sender',
+  'Subject:', 'Subject: Delivery Status Notification\n (Failure)', 'Date: Wed, 27 Nov 2024 10:00:00 +0000', 'Date: 27 Nov 2024 10:00:01 -0000',
+  'Date: not a date', 'X-Failed-Recipients: u@example.net', 'X-Failed-Recipients: v@example.net', 'Auto-Submitted: auto-replied',
+  'X-Postfix-Sender: rfc822; news@example.info', 'MIME-Version: 1.0', 'MIME-Version: 1.0 (generated)', 'Content-Transfer-Encoding: 7bit',
+  'X-Empty:', 'X-Tab:\tvalue', 'Received: from a\n\tby b', 'List-Id: <news.example.info>', 'Message-ID: <1@example.org>',
+);
+const partBody = fc.constantFrom('', 'Not delivered.', 'Not delivered.\n', '<u@example.net>: host mx[192.0.2.5] said: 550 5.1.1 unknown\n\n',
+  'Reporting-MTA: dns; relay\n\nFinal-Recipient: rfc822; u@example.net\nAction: failed\nStatus: 5.1.1\n', 'From: news@example.info\nSubject: x\n\nbody\n',
+  'line with trailing blanks  \n\tand a tab', '--not-the-boundary\n');
+const partHead = fc.constantFrom('Content-Type: text/plain', 'Content-Type: text/plain; charset="us-ascii"', 'Content-Type: text/plain; format=flowed',
+  'Content-Type: message/delivery-status', 'Content-Type: text/rfc822-headers', 'Content-Type: message/rfc822', 'Content-Description: Notification\nContent-Type: text/plain',
+  '', 'Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable');
+const bounce = fc.record({
+  headers: fc.array(headerLine, { maxLength: 10 }),
+  parts: fc.array(fc.tuple(partHead, partBody), { minLength: 0, maxLength: 4 }),
+  single: fc.option(partBody, { nil: undefined }),
+  preamble: fc.constantFrom('', 'This is a MIME-encapsulated message.\n'),
+}).map(({ headers, parts, single, preamble }) => {
+  const head = headers.join('\n');
+  if (single !== undefined || parts.length === 0) return `${head}\nContent-Type: text/plain\n\n${single ?? ''}`;
+  const body = parts.map(([h, b]) => `--B0\n${h}${h ? '\n' : ''}\n${b}`).join('\n');
+  return `${head}\nContent-Type: multipart/report; report-type=delivery-status; boundary="B0"\n\n${preamble}${body}\n--B0--\n`;
+});
+
+test('the fast bounce reader agrees with mailparser on everything it accepts', async () => {
+  let accepted = 0;
+  await fc.assert(fc.asyncProperty(bounce, async (raw) => {
+    if (!parseSimpleReport(raw)) return;
+    accepted++;
+    assert.deepEqual(comparable(await parseMessage(raw)), comparable(await parseMessage(raw, { simple: false })));
+  }), params);
+  assert.ok(accepted > RUNS / 10, `${accepted} of ${RUNS} accepted`);
 });

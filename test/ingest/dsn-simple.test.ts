@@ -10,18 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateBounces } from '../../bench/generate.js';
 import { parseMessage, type ParsedMessage } from '../../src/ingest/dsn/mime.js';
-import { parseSimpleReport } from '../../src/ingest/dsn/simple.js';
+import { leftOutHeader, parseSimpleReport } from '../../src/ingest/dsn/simple.js';
 import { corpus, fixture, NO_SHARED } from '../helpers/paths.js';
 
-/** Header keys mailparser turns into structures; the fast path leaves them out (the reader does not read them). */
-const STRUCTURED = /^(?:content-type|content-disposition|dkim-signature|subject|references|message-id|in-reply-to|priority|from|to|cc|bcc|sender|reply-to|delivered-to|return-path|disposition-notification-to|list)$/;
-
-function comparable(m: ParsedMessage): unknown {
-  return {
-    ...m,
-    date: m.date?.getTime(),
-    headers: [...m.headers].filter(([k]) => !STRUCTURED.test(k)),
-  };
+/** A parsed message as plain data, without the headers the fast path leaves out. */
+export function comparable(m: ParsedMessage): unknown {
+  return { ...m, date: m.date?.getTime(), headers: [...m.headers].filter(([k]) => !leftOutHeader(k)) };
 }
 
 /** Accepted messages of `files` read the same both ways; returns how many were accepted. */
@@ -73,6 +67,9 @@ test('fast path: refuses what it cannot read exactly', () => {
     ['two addresses', report(ds).replace('To: a@example.com', 'To: a@example.com, b@example.com')],
     ['an IDN domain', report(ds).replace('a@example.com', 'a@xn--bcher-kva.example')],
     ['a date mailparser cannot read', report(ds).replace('Wed, 27 Nov 2024 10:00:00 +0000', 'yesterday')],
+    ['format=flowed text', `${head}Content-Type: text/plain; format=flowed\n\nA line that goes \non.\n`],
+    ['two To lines', `To: b@example.com\n${report(ds)}`],
+    ['a folded line with nothing before it', ` x\n${report(ds)}`],
   ];
   for (const [why, raw] of refused) assert.equal(parseSimpleReport(raw), undefined, why);
 });

@@ -40,6 +40,7 @@ function plainAscii(s: string): boolean {
 /** Header lines (`lines[from..to)`) unfolded as libmime does; undefined when one is not `Name: value`. */
 function readHeaders(lines: string[], from: number, to: number): Header[] | undefined {
   const out: Header[] = [];
+  if (from < to && /^[ \t]/.test(lines[from]!)) return undefined; // a continuation with nothing to continue
   for (let i = from; i < to; i++) {
     let line = lines[i]!;
     if (!plainAscii(line) || line.includes('=?')) return undefined;
@@ -55,6 +56,15 @@ function readHeaders(lines: string[], from: number, to: number): Header[] | unde
     out.push({ key, value: line.slice(colon + 1).trim() });
   }
   return out;
+}
+
+/**
+ * True for the header keys the fast path leaves out of `ParsedMessage.headers`: those mailparser
+ * turns into structures (addresses, content types, priorities, `list-*` → `list`), which the
+ * bounce reader does not read from the map.
+ */
+export function leftOutHeader(key: string): boolean {
+  return (STRUCTURED.has(key) && key !== 'date') || key === 'list' || key.startsWith('list-');
 }
 
 function first(headers: Header[], key: string): string | undefined {
@@ -144,6 +154,7 @@ export function parseSimpleReport(raw: string): ParsedMessage | undefined {
     const type = contentType(first(headers, 'content-type'));
     if (!type) return undefined;
     const body = lines.slice(headEnd + 1, end).join('\n');
+    if (body === '') return undefined; // the MIME splitter reads an empty body as a line break
     switch (type.type) {
       case 'text/plain':
         if (!plainText(type, body)) return undefined;
@@ -166,20 +177,23 @@ export function parseSimpleReport(raw: string): ParsedMessage | undefined {
   return finish(top, texts, deliveryStatus, originalHeaders);
 }
 
-/** ASCII text in a charset that reads ASCII as itself. */
+/** ASCII text in a charset that reads ASCII as itself, and not `format=flowed` (which mailparser unwraps). */
 function plainText(type: { params: Map<string, string> }, body: string): boolean {
   const charset = (type.params.get('charset') ?? 'us-ascii').toLowerCase();
-  return /^(?:us-ascii|utf-8|iso-8859-1)$/.test(charset) && plainAscii(body.replace(/\n/g, ' '));
+  const format = (type.params.get('format') ?? 'fixed').toLowerCase();
+  return format === 'fixed' && /^(?:us-ascii|utf-8|iso-8859-1)$/.test(charset) && plainAscii(body.replace(/\n/g, ' '));
 }
 
 /** The message-level fields, as mailparser gives them for these headers. */
 function finish(top: Header[], texts: string[], deliveryStatus: string[], originalHeaders: string | undefined): ParsedMessage | undefined {
+  // mailparser keeps the first From but every To: several To lines are left to it.
+  if (top.filter((h) => h.key === 'to').length > 1) return undefined;
   const from = addressOf(first(top, 'from'));
   const to = addressOf(first(top, 'to'));
   if (from === undefined || to === undefined) return undefined;
   const dateText = first(top, 'date');
   let date: Date | undefined;
-  if (dateText !== undefined && dateText !== '') {
+  if (dateText !== undefined) {
     date = new Date(dateText);
     if (Number.isNaN(date.getTime())) return undefined; // mailparser would put the current time
   }
@@ -188,7 +202,7 @@ function finish(top: Header[], texts: string[], deliveryStatus: string[], origin
   const values = new Map<string, string[]>();
   for (const h of top) {
     if (h.key === 'date' && date && !values.has('date')) values.set('date', [date.toISOString()]);
-    if (h.value === '' || STRUCTURED.has(h.key) || h.key.startsWith('list-')) continue;
+    if (h.value === '' || h.key === 'date' || leftOutHeader(h.key)) continue;
     const seen = values.get(h.key);
     if (seen) { if (!SINGLE.has(h.key)) seen.push(h.value); } else values.set(h.key, [h.value]);
   }
@@ -196,7 +210,8 @@ function finish(top: Header[], texts: string[], deliveryStatus: string[], origin
   for (const [k, v] of values) headers.set(k, v.join(', '));
 
   return {
-    subject: first(top, 'subject') ?? '',
+    // mailparser drops empty values before it keeps the first: `Subject:` then `Subject: x` is x.
+    subject: top.find((h) => h.key === 'subject' && h.value !== '')?.value ?? '',
     from, to, date, headers,
     text: texts.join('\n'),
     deliveryStatus, originalHeaders, feedbackReport: false, depthCapped: false,
