@@ -100,13 +100,17 @@ const partHead = fc.constantFrom('Content-Type: text/plain', 'Content-Type: text
 const bounce = fc.record({
   headers: fc.array(headerLine, { maxLength: 10 }),
   parts: fc.array(fc.tuple(partHead, partBody), { minLength: 0, maxLength: 4 }),
-  single: fc.option(partBody, { nil: undefined }),
   preamble: fc.constantFrom('', 'This is a MIME-encapsulated message.\n'),
-}).map(({ headers, parts, single, preamble }) => {
+  top: fc.constantFrom('multipart/report; report-type=delivery-status; boundary="B0"', 'multipart/report; boundary=B0', 'Multipart/Report;\n boundary = "B0"',
+    'multipart/report; boundary="B0"; charset=us-ascii', 'multipart/mixed; boundary="B0"', 'multipart/report; boundary="B0" (comment)'),
+  single: fc.option(partBody, { nil: undefined }),
+  singleType: fc.constantFrom('text/plain', 'text/plain; charset=utf-8', 'TEXT/PLAIN; charset="US-ASCII"', 'text/html'),
+  epilogue: fc.constantFrom('', 'epilogue\n'),
+}).map(({ headers, parts, single, singleType, preamble, top, epilogue }) => {
   const head = headers.join('\n');
-  if (single !== undefined || parts.length === 0) return `${head}\nContent-Type: text/plain\n\n${single ?? ''}`;
+  if (single !== undefined || parts.length === 0) return `${head}\nContent-Type: ${singleType}\n\n${single ?? ''}`;
   const body = parts.map(([h, b]) => `--B0\n${h}${h ? '\n' : ''}\n${b}`).join('\n');
-  return `${head}\nContent-Type: multipart/report; report-type=delivery-status; boundary="B0"\n\n${preamble}${body}\n--B0--\n`;
+  return `${head}\nContent-Type: ${top}\n\n${preamble}${body}\n--B0--\n${epilogue}`;
 });
 
 test('the fast bounce reader agrees with mailparser on everything it accepts', async () => {
