@@ -35,10 +35,16 @@ function opt(s: string | undefined): string | undefined {
   return c === '' ? undefined : c;
 }
 
+/** A host name as events carry it: cleaned, lower-cased, without its trailing dot. */
+function hostName(s: string | undefined): string | undefined {
+  const c = opt(s);
+  return c === undefined ? undefined : (c.endsWith('.') ? c.slice(0, -1) : c).toLowerCase();
+}
+
 /** The answering host as events carry it: cleaned, host name lower-cased without its trailing dot. */
 export function normaliseHostRef(h: HostRef): HostRef {
   const out: HostRef = {};
-  const name = opt(h.host)?.replace(/\.$/, '').toLowerCase();
+  const name = hostName(h.host);
   if (name) out.host = name;
   const ip = opt(h.ip);
   if (ip) out.ip = ip;
@@ -77,7 +83,7 @@ export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent
   if (smtpCode !== undefined) e.smtpCode = smtpCode;
   if (status !== undefined) e.status = status;
   if (diagnostic !== undefined) e.diagnostic = diagnostic;
-  const remoteHost = opt(p.remoteHost)?.replace(/\.$/, '').toLowerCase();
+  const remoteHost = hostName(p.remoteHost);
   if (remoteHost !== undefined) e.remoteHost = remoteHost;
   const remoteIp = opt(p.remoteIp);
   if (remoteIp !== undefined) e.remoteIp = remoteIp;
