@@ -13,7 +13,11 @@ export interface ParsedMessage {
   from: string;
   to: string;
   date?: Date;
-  /** Lower-cased header name → first value as text. */
+  /**
+   * Lower-cased header name → value as text (repeated headers joined with `, `). Messages read by
+   * the fast path (simple.ts) leave out the structured headers (see `leftOutHeader`); the bounce
+   * reader reads none of those from here.
+   */
   headers: Map<string, string>;
   text: string;
   /** `message/delivery-status` and `message/global-delivery-status` bodies. */
