@@ -18,6 +18,36 @@ function table(head: string[], colWidths?: number[]): Table.Table {
   return new Table({ head, style: { ...PLAIN }, wordWrap: true, wrapOnWordBoundary: true, ...(colWidths ? { colWidths } : {}) });
 }
 
+/** Rows per cli-table3 table when a table has fixed column widths (see fixedWidthTable). */
+export const TABLE_PART_ROWS = 200;
+
+/**
+ * A table with fixed column widths, drawn `TABLE_PART_ROWS` rows at a time. cli-table3 checks each
+ * cell against every cell above it (for row spans), so one table of n rows costs n²: the findings
+ * of a 100 MB log took seconds. The parts are joined where one's bottom border meets the next one's
+ * top border, which gives the text a single table would (test/report/table.test.ts).
+ */
+export function fixedWidthTable(head: string[], colWidths: number[], rows: Table.HorizontalTableRow[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i === 0 || i < rows.length; i += TABLE_PART_ROWS) {
+    const part = i === 0 ? table(head, colWidths) : new Table({ style: { ...PLAIN }, wordWrap: true, wrapOnWordBoundary: true, colWidths });
+    part.push(...rows.slice(i, i + TABLE_PART_ROWS));
+    parts.push(part.toString());
+  }
+  if (parts.length === 1) return parts[0]!;
+  let out = '';
+  for (let k = 0; k < parts.length; k++) {
+    const lines = parts[k]!.split('\n');
+    if (k > 0) {
+      // The part's top border `┌─┬─┐` becomes the separator `├─┼─┤` between rows.
+      lines[0] = lines[0]!.replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤');
+      out += '\n';
+    }
+    out += (k < parts.length - 1 ? lines.slice(0, -1) : lines).join('\n');
+  }
+  return out;
+}
+
 export function renderTable(r: Report): string {
   const out: string[] = [];
   const c = r.context;
@@ -37,15 +67,15 @@ export function renderTable(r: Report): string {
     out.push('No domain in scope: no event was answered by a listed host (check --old-mx/--new-mx/--domain).');
     return out.join('\n') + '\n';
   }
-  const domains = table(['domain', 'cutover', 'attempts by class', 'findings by cause', 'stale MX'], [22, 34, 30, 30, 22]);
+  const domainRows: Table.HorizontalTableRow[] = [];
   for (const d of r.domains) {
     const cut = d.cutover.time ? `${d.cutover.time} (${d.cutover.how}, ${d.cutover.confidence})` : `unknown: ${d.cutover.evidence}`;
     const classes = Object.entries(d.byClass).map(([k, v]) => `${k} ${v}`).join('\n') || '-';
     const causes = Object.entries(d.findingsByCause).map(([k, v]) => `${k} ${v}`).join('\n') || 'none';
     const stale = [d.staleMxStopped ? `old host last answered ${d.staleMxStopped}` : '', d.connectionFailuresToOldAfterCutover ? `${d.connectionFailuresToOldAfterCutover} connection failures to old hosts after cutover` : '', d.looksNotAccepted ? 'looks NOT ACCEPTED at the new host' : '', d.dns ? `DNS: ${d.dns.verdict}` : ''].filter(Boolean).join('\n') || '-';
-    domains.push([t(d.domain), t(cut), classes, causes, stale]);
+    domainRows.push([t(d.domain), t(cut), classes, causes, stale]);
   }
-  out.push(domains.toString(), '');
+  out.push(fixedWidthTable(['domain', 'cutover', 'attempts by class', 'findings by cause', 'stale MX'], [22, 34, 30, 30, 22], domainRows), '');
   for (const d of r.domains) if (d.cutover.how === 'inferred') out.push(`  ${t(d.domain)}: cutover inferred — ${t(d.cutover.evidence)}`);
   for (const d of r.domains) if (d.dns) out.push(`  ${t(d.domain)}: DNS at ${d.dns.checkedAt}: ${d.dns.verdict} — ${t(d.dns.detail)}`);
   if (r.domains.some((d) => d.cutover.how === 'inferred' || d.dns)) out.push('');
@@ -53,11 +83,10 @@ export function renderTable(r: Report): string {
   if (r.findings.length === 0) {
     out.push('No findings: no user-unknown or domain-refusal attempt in the domains in scope.');
   } else {
-    const findings = table(['domain', 'recipient', 'cause', 'conf.', 'n', 'first', 'evidence'], [18, 30, 21, 8, 4, 10, 60]);
-    for (const f of r.findings) {
-      findings.push([t(f.domain), t(f.recipient), f.cause, f.confidence, f.events, f.offsetFirst ?? f.firstSeen.slice(0, 16), t(f.evidence) + (f.x500 ? `\nadd: ${t(f.x500)}` : '')]);
-    }
-    out.push(findings.toString(), '');
+    const findingRows: Table.HorizontalTableRow[] = r.findings.map((f) => [
+      t(f.domain), t(f.recipient), f.cause, f.confidence, f.events, f.offsetFirst ?? f.firstSeen.slice(0, 16), t(f.evidence) + (f.x500 ? `\nadd: ${t(f.x500)}` : ''),
+    ]);
+    out.push(fixedWidthTable(['domain', 'recipient', 'cause', 'conf.', 'n', 'first', 'evidence'], [18, 30, 21, 8, 4, 10, 60], findingRows), '');
     out.push('What to do:');
     for (const cause of CAUSES) {
       if (r.findings.some((f) => f.cause === cause)) out.push(`  ${cause} — ${CAUSE_INFO[cause].title}: ${CAUSE_INFO[cause].fix}`);

@@ -1,0 +1,28 @@
+/** The terminal tables drawn in parts (src/report/table.ts) read exactly as one cli-table3 table. */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Table from 'cli-table3';
+import { fixedWidthTable, TABLE_PART_ROWS } from '../../src/report/table.js';
+
+test('a fixed-width table drawn in parts is the text of one table, whatever its cells', () => {
+  const head = ['domain', 'recipient', 'n', 'evidence'];
+  const widths = [14, 22, 5, 40];
+  const rows: Table.HorizontalTableRow[] = [];
+  for (let i = 0; i < TABLE_PART_ROWS * 2 + 37; i++) {
+    rows.push([
+      `d${i}.example`,
+      i % 11 === 0 ? '' : `user.with.a.long.name${i}@d${i}.example`,
+      i,
+      `refused ${i % 5} times by mx${i % 3}.example [192.0.2.${i % 250}]${i % 7 === 0 ? '\nadd: X500:/o=ExchangeLabs/ou=Exchange Administrative Group' : ''}${i % 13 === 0 ? ' 受信者不明 ✓' : ''}`,
+    ]);
+  }
+  const one = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true, colWidths: widths });
+  one.push(...rows);
+  assert.equal(fixedWidthTable(head, widths, rows), one.toString());
+  for (const n of [0, 1, TABLE_PART_ROWS, TABLE_PART_ROWS + 1]) {
+    const t = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true, colWidths: widths });
+    t.push(...rows.slice(0, n));
+    assert.equal(fixedWidthTable(head, widths, rows.slice(0, n)), t.toString(), `${n} rows`);
+  }
+});
