@@ -5,6 +5,7 @@
  */
 
 import Table from 'cli-table3';
+import stringWidth from 'string-width';
 import { CAUSE_INFO } from '../correlate/causes.js';
 import { CAUSES } from '../correlate/finding.js';
 import { TIMELINE_HOURS_BEFORE } from '../correlate/summary.js';
@@ -14,8 +15,8 @@ import type { Report } from './index.js';
 const PLAIN: { head: string[]; border: string[] } = { head: [], border: [] };
 const BARS = ' ▁▂▃▄▅▆▇█';
 
-function table(head: string[], colWidths?: number[]): Table.Table {
-  return new Table({ head, style: { ...PLAIN }, wordWrap: true, wrapOnWordBoundary: true, ...(colWidths ? { colWidths } : {}) });
+function table(head: string[], colWidths?: number[], wordWrap = true): Table.Table {
+  return new Table({ head, style: { ...PLAIN }, wordWrap, wrapOnWordBoundary: true, ...(colWidths ? { colWidths } : {}) });
 }
 
 /** Rows per cli-table3 table when a table has fixed column widths (see fixedWidthTable). */
@@ -27,10 +28,52 @@ export const TABLE_PART_ROWS = 200;
  * of a 100 MB log took seconds. The parts are joined where one's bottom border meets the next one's
  * top border, which gives the text a single table would (test/report/table.test.ts).
  */
-export function fixedWidthTable(head: string[], colWidths: number[], rows: Table.HorizontalTableRow[]): string {
+/** Columns a line takes: its length when printable ASCII (string-width builds a regex per call). */
+function displayWidth(line: string): number {
+  return /^[\x20-\x7e]*$/.test(line) ? line.length : stringWidth(line);
+}
+
+/**
+ * A table sized to its cells, drawn in parts like fixedWidthTable. The widths are the ones
+ * cli-table3 would choose: the widest line of each column (as string-width measures it, the
+ * library cli-table3 measures with) plus one space of padding on each side. Cells reach here free
+ * of control characters (terminalText), so there are no escape codes to discount.
+ */
+export function autoWidthTable(head: string[], rows: Table.HorizontalTableRow[]): string {
+  const widths = head.map(() => 1);
+  for (const row of [head, ...rows]) {
+    row.forEach((cell, i) => {
+      for (const line of String(cell ?? '').split('\n')) widths[i] = Math.max(widths[i] ?? 1, displayWidth(line) + 2);
+    });
+  }
+  const cells = [head, ...rows].map((row) => row.map((c) => String(c ?? '')));
+  if (cells.every((row) => row.every((c) => /^[\x20-\x7e]*$/.test(c)))) return plainGrid(cells, widths);
+  // Every line fits its column: no wrapping to compute (cli-table3 measures each word to wrap).
+  return fixedWidthTable(head, widths, rows, false);
+}
+
+/**
+ * The grid cli-table3 draws for single-line printable-ASCII cells that fit their columns, drawn
+ * directly: cli-table3 spends ~100 µs a cell measuring text (string-width builds its regexes on
+ * every call), seconds for the inputs table of a Maildir. Same characters, padding and separators;
+ * test/report/table.test.ts compares the two.
+ */
+function plainGrid(rows: string[][], widths: number[]): string {
+  const rule = (left: string, mid: string, right: string): string => left + widths.map((w) => '─'.repeat(w)).join(mid) + right;
+  const line = (row: string[]): string => '│' + widths.map((w, i) => ` ${(row[i] ?? '').padEnd(w - 2)} `).join('│') + '│';
+  const out = [rule('┌', '┬', '┐')];
+  rows.forEach((row, i) => {
+    if (i > 0) out.push(rule('├', '┼', '┤'));
+    out.push(line(row));
+  });
+  out.push(rule('└', '┴', '┘'));
+  return out.join('\n');
+}
+
+export function fixedWidthTable(head: string[], colWidths: number[], rows: Table.HorizontalTableRow[], wordWrap = true): string {
   const parts: string[] = [];
   for (let i = 0; i === 0 || i < rows.length; i += TABLE_PART_ROWS) {
-    const part = i === 0 ? table(head, colWidths) : new Table({ style: { ...PLAIN }, wordWrap: true, wrapOnWordBoundary: true, colWidths });
+    const part = i === 0 ? table(head, colWidths, wordWrap) : new Table({ style: { ...PLAIN }, wordWrap, wrapOnWordBoundary: true, colWidths });
     part.push(...rows.slice(i, i + TABLE_PART_ROWS));
     parts.push(part.toString());
   }
@@ -59,9 +102,9 @@ export function renderTable(r: Report): string {
   if (c.since || c.until) out.push(`  reported window: ${c.since ?? '…'} to ${c.until ?? '…'}`);
   out.push('');
 
-  const inputs = table(['input', 'format', 'records', 'events', 'unrecognised']);
-  for (const s of r.inputs) inputs.push([t(s.file), s.format ?? '?', s.records, s.events, s.unrecognised ? `${s.unrecognised} (first at line ${s.firstUnrecognised})` : 0]);
-  out.push(inputs.toString(), '');
+  // A Maildir makes this a table of thousands of rows: sized and drawn in parts.
+  const inputRows: Table.HorizontalTableRow[] = r.inputs.map((s) => [t(s.file), s.format ?? '?', s.records, s.events, s.unrecognised ? `${s.unrecognised} (first at line ${s.firstUnrecognised})` : 0]);
+  out.push(autoWidthTable(['input', 'format', 'records', 'events', 'unrecognised'], inputRows), '');
 
   if (r.domains.length === 0) {
     out.push('No domain in scope: no event was answered by a listed host (check --old-mx/--new-mx/--domain).');

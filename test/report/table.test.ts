@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Table from 'cli-table3';
-import { fixedWidthTable, TABLE_PART_ROWS } from '../../src/report/table.js';
+import { autoWidthTable, fixedWidthTable, TABLE_PART_ROWS } from '../../src/report/table.js';
 
 test('a fixed-width table drawn in parts is the text of one table, whatever its cells', () => {
   const head = ['domain', 'recipient', 'n', 'evidence'];
@@ -24,5 +24,17 @@ test('a fixed-width table drawn in parts is the text of one table, whatever its 
     const t = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true, colWidths: widths });
     t.push(...rows.slice(0, n));
     assert.equal(fixedWidthTable(head, widths, rows.slice(0, n)), t.toString(), `${n} rows`);
+  }
+});
+
+test('a table sized to its cells is the text cli-table3 draws, ASCII or not, one row or thousands', () => {
+  const head = ['input', 'format', 'records', 'events', 'unrecognised'];
+  const ascii: Table.HorizontalTableRow[] = [];
+  for (let i = 0; i < TABLE_PART_ROWS + 50; i++) ascii.push([`inputs/bounces/cur/1732700${i}.M${i}P1:2,S`, i % 3 ? 'dsn' : 'postfix', i * 7, i % 4, i % 9 ? 0 : `${i} (first at line ${i + 1})`]);
+  const wide: Table.HorizontalTableRow[] = [['Postfächer/受信.log', 'postfix', 12, 3, 0], ['logs/mail.log', 'postfix', 1, 0, 0]];
+  for (const rows of [ascii, ascii.slice(0, 1), [], wide]) {
+    const one = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true });
+    one.push(...rows);
+    assert.equal(autoWidthTable(head, rows), one.toString(), `${rows.length} rows`);
   }
 });
