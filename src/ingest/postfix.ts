@@ -276,7 +276,8 @@ export class PostfixEvents {
    * (`postfix-out/smtp` → `postfix-out`) of one host. The first 256 host-and-instance pairs get a
    * one-character prefix, so that a key of a short queue id stays under 13 characters, which V8
    * builds as a flat string (a longer concatenation is copied again at every map lookup). Later
-   * pairs are spelled out (`host|instance|`): those keys contain `|`, the short ones never do.
+   * pairs are spelled out (`host|instance|`). The two kinds cannot meet: a spelled-out key has `|`
+   * as its second character or later, a short key has a queue id (letters and digits) there.
    */
   private scopeOf(env: SyslogEnvelope): string {
     if (env.host !== this.lastHost || env.program !== this.lastProgram) {
