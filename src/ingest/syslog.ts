@@ -61,7 +61,8 @@ export class SyslogClock {
       return zonedToUtc(this.opts.tz, this.year - 1, month, day, hour, minute, second, ms);
     }
     this.lastMonth = month;
-    const key = ((month * 32 + day) * 24 + hour) * 60 + minute;
+    // Fields of two digits each (a malformed `25:61` included): one distinct small integer per minute.
+    const key = ((month * 100 + day) * 100 + hour) * 100 + minute;
     if (key !== this.cacheKey) {
       this.cacheKey = key;
       this.cacheMs = zonedToUtc(this.opts.tz, this.year, month, day, hour, minute, 0);
