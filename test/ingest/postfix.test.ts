@@ -199,8 +199,8 @@ test('syslog envelope: tags, programs without pid, empty messages, and lines tha
     { time: '2024-11-27T09:00:01.000Z', host: 'mx1', program: 'postfix/qmgr', message: 'A1B2C3D4E5: removed' });
   assert.deepEqual(env('Nov 27 10:00:01 mx1 kernel:'), { time: '2024-11-27T10:00:01.000Z', host: 'mx1', program: 'kernel', message: '' });
   // A malformed stamp does not lend its minute to the next line.
-  env('Nov 27 25:61:00 mx1 postfix/smtp[1]: x');
-  assert.equal((env('Nov 28 01:01:00 mx1 postfix/smtp[1]: x') as { time: string }).time, '2024-11-28T01:01:00.000Z');
+  env('Nov 40 10:00:00 mx1 postfix/smtp[1]: x');
+  assert.equal((env('Dec 08 10:00:00 mx1 postfix/smtp[1]: x') as { time: string }).time, '2024-12-08T10:00:00.000Z');
   for (const bad of ['Nov 27 10:00:01 mx1', 'Nov 27 10:00:01  postfix/smtp[1]: x', 'Nov 27 10:00:01 mx1 post fix[1]: x', 'Nov 27 10:00:01 mx1 [1]: x', 'Nov 27 1000:01 mx1 p: x']) {
     assert.equal(parseSyslogLine(bad, clock, 'UTC'), undefined, bad);
   }
