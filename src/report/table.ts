@@ -46,31 +46,87 @@ export function autoWidthTable(head: string[], rows: Table.HorizontalTableRow[])
       for (const line of String(cell ?? '').split('\n')) widths[i] = Math.max(widths[i] ?? 1, displayWidth(line) + 2);
     });
   }
-  const cells = [head, ...rows].map((row) => row.map((c) => String(c ?? '')));
-  if (cells.every((row) => row.every((c) => /^[\x20-\x7e]*$/.test(c)))) return plainGrid(cells, widths);
+  const cells = [head, ...rows].map((row) => row.map(cellText));
+  if (cells.every((row) => row.every(isPlainCell))) return plainGrid(cells, widths, false);
   // Every line fits its column: no wrapping to compute (cli-table3 measures each word to wrap).
   return fixedWidthTable(head, widths, rows, false);
 }
 
+/** A cell's text as cli-table3 takes it: primitives as strings, anything absent as empty. */
+function cellText(c: Table.Cell): string {
+  return c === undefined || c === null || c === '' ? '' : String(c);
+}
+
 /**
- * The grid cli-table3 draws for single-line printable-ASCII cells that fit their columns, drawn
- * directly: cli-table3 spends ~100 µs a cell measuring text (string-width builds its regexes on
- * every call), seconds for the inputs table of a Maildir. Same characters, padding and separators;
- * test/report/table.test.ts compares the two.
+ * Text whose width in columns is its length: printable ASCII, Latin-1 and Latin Extended letters,
+ * and the dashes, quotes and ellipsis of General Punctuation (each one column wide for
+ * string-width; no combining marks, joiners or variation selectors), and line breaks.
  */
-function plainGrid(rows: string[][], widths: number[]): string {
+function isPlainCell(c: string): boolean {
+  return /^[\x20-\x7e\n\u00a0-\u02ff\u2010-\u2027]*$/.test(c);
+}
+
+/**
+ * cli-table3's word wrap (utils.wordWrap, wrapOnWordBoundary) for text whose width is its length:
+ * greedy, a word longer than the line alone on its line, empty lines dropped.
+ */
+function wrapWords(max: number, text: string): string[] {
+  const out: string[] = [];
+  for (const input of text.split('\n')) {
+    const split = input.split(/(\s+)/g);
+    let line: string[] = [];
+    let length = 0;
+    let space: string | undefined;
+    for (let i = 0; i < split.length; i += 2) {
+      const word = split[i]!;
+      let next = length + word.length;
+      if (length > 0 && space) next += space.length;
+      if (next > max) {
+        if (length !== 0) out.push(line.join(''));
+        line = [word];
+        length = word.length;
+      } else {
+        line.push(space || '', word);
+        length = next;
+      }
+      space = split[i + 1];
+    }
+    if (length) out.push(line.join(''));
+  }
+  return out;
+}
+
+/**
+ * The grid cli-table3 draws (default characters, one space of padding, top-aligned, left-aligned,
+ * no spans) for cells whose width is their length (isPlainCell), drawn directly: cli-table3 spends ~100 µs a cell
+ * measuring text (string-width builds its regexes on every call), seconds for a large report.
+ * With `wrap`, cells are word-wrapped to their column as cli-table3 does and a line still too long
+ * is cut with `…`; without, each cell's lines must fit. test/report/table.test.ts compares the text
+ * with cli-table3's on many tables.
+ */
+function plainGrid(rows: string[][], widths: number[], wrap: boolean): string {
   const rule = (left: string, mid: string, right: string): string => left + widths.map((w) => '─'.repeat(w)).join(mid) + right;
-  const line = (row: string[]): string => '│' + widths.map((w, i) => ` ${(row[i] ?? '').padEnd(w - 2)} `).join('│') + '│';
   const out = [rule('┌', '┬', '┐')];
-  rows.forEach((row, i) => {
-    if (i > 0) out.push(rule('├', '┼', '┤'));
-    out.push(line(row));
+  rows.forEach((row, y) => {
+    if (y > 0) out.push(rule('├', '┼', '┤'));
+    const lines = widths.map((w, x) => (wrap ? wrapWords(w - 2, row[x] ?? '') : (row[x] ?? '').split('\n')));
+    const height = Math.max(1, ...lines.map((l) => l.length));
+    for (let n = 0; n < height; n++) {
+      out.push('│' + widths.map((w, x) => {
+        const text = lines[x]![n];
+        if (text === undefined) return ' '.repeat(w);
+        const room = w - 2;
+        return ` ${(text.length > room ? text.slice(0, room - 1) + '…' : text).padEnd(room)} `;
+      }).join('│') + '│');
+    }
   });
   out.push(rule('└', '┴', '┘'));
   return out.join('\n');
 }
 
 export function fixedWidthTable(head: string[], colWidths: number[], rows: Table.HorizontalTableRow[], wordWrap = true): string {
+  const cells = [head, ...rows].map((row) => row.map(cellText));
+  if (wordWrap && cells.every((row) => row.every(isPlainCell))) return plainGrid(cells, colWidths, true);
   const parts: string[] = [];
   for (let i = 0; i === 0 || i < rows.length; i += TABLE_PART_ROWS) {
     const part = i === 0 ? table(head, colWidths, wordWrap) : new Table({ style: { ...PLAIN }, wordWrap, wrapOnWordBoundary: true, colWidths });

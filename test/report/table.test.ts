@@ -2,6 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import Table from 'cli-table3';
 import { autoWidthTable, fixedWidthTable, TABLE_PART_ROWS } from '../../src/report/table.js';
 
@@ -37,4 +38,24 @@ test('a table sized to its cells is the text cli-table3 draws, ASCII or not, one
     one.push(...rows);
     assert.equal(autoWidthTable(head, rows), one.toString(), `${rows.length} rows`);
   }
+});
+
+test('property: tables drawn directly are the text cli-table3 draws (wrapped, cut, padded)', () => {
+  // Only characters one column wide: the cells the direct drawing takes (others go to cli-table3 itself).
+  const piece = fc.constantFrom('a', 'word', 'evidence', 'x'.repeat(35), ' ', '  ', '\n', '\n\n', '—', '…', 'é', 'ñ', '0', '550 5.1.1', '[192.0.2.1]', 'user@example.com', '\u00a0', '“quoted”');
+  const cell = fc.oneof(fc.array(piece, { maxLength: 12 }).map((a) => a.join('')), fc.integer({ min: 0, max: 99999 }));
+  const shape = fc.record({
+    widths: fc.array(fc.integer({ min: 3, max: 30 }), { minLength: 1, maxLength: 5 }),
+    rows: fc.array(fc.array(cell, { minLength: 5, maxLength: 5 }), { maxLength: 8 }),
+  });
+  fc.assert(fc.property(shape, ({ widths, rows }) => {
+    const head = widths.map((_, i) => `col ${i}`);
+    const cut = rows.map((r) => r.slice(0, widths.length));
+    const one = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true, colWidths: widths });
+    one.push(...cut);
+    assert.equal(fixedWidthTable(head, widths, cut), one.toString());
+    const auto = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true });
+    auto.push(...cut);
+    assert.equal(autoWidthTable(head, cut), auto.toString());
+  }), { numRuns: Number(process.env.FUZZ_RUNS ?? 300), seed: Number(process.env.FUZZ_SEED ?? 20261128) });
 });
