@@ -22,19 +22,13 @@ function table(head: string[], colWidths?: number[], wordWrap = true): Table.Tab
 /** Rows per cli-table3 table when a table has fixed column widths (see fixedWidthTable). */
 export const TABLE_PART_ROWS = 200;
 
-/**
- * A table with fixed column widths, drawn `TABLE_PART_ROWS` rows at a time. cli-table3 checks each
- * cell against every cell above it (for row spans), so one table of n rows costs n²: the findings
- * of a 100 MB log took seconds. The parts are joined where one's bottom border meets the next one's
- * top border, which gives the text a single table would (test/report/table.test.ts).
- */
 /** Columns a line takes: its length when printable ASCII (string-width builds a regex per call). */
 function displayWidth(line: string): number {
   return /^[\x20-\x7e]*$/.test(line) ? line.length : stringWidth(line);
 }
 
 /**
- * A table sized to its cells, drawn in parts like fixedWidthTable. The widths are the ones
+ * A table sized to its cells, drawn like fixedWidthTable. The widths are the ones
  * cli-table3 would choose: the widest line of each column (as string-width measures it, the
  * library cli-table3 measures with) plus one space of padding on each side. Cells reach here free
  * of control characters (terminalText), so there are no escape codes to discount.
@@ -98,8 +92,9 @@ function wrapWords(max: number, text: string): string[] {
 
 /**
  * The grid cli-table3 draws (default characters, one space of padding, top-aligned, left-aligned,
- * no spans) for cells whose width is their length (isPlainCell), drawn directly: cli-table3 spends ~100 µs a cell
- * measuring text (string-width builds its regexes on every call), seconds for a large report.
+ * no spans) for cells whose width is their length (isPlainCell), drawn directly: cli-table3
+ * spends ~100 µs a cell measuring text (string-width builds its regexes on every call), seconds
+ * for a large report.
  * With `wrap`, cells are word-wrapped to their column as cli-table3 does and a line still too long
  * is cut with `…`; without, each cell's lines must fit. test/report/table.test.ts compares the text
  * with cli-table3's on many tables.
@@ -124,6 +119,13 @@ function plainGrid(rows: string[][], widths: number[], wrap: boolean): string {
   return out.join('\n');
 }
 
+/**
+ * A table with fixed column widths. Cells whose width is their length are drawn directly
+ * (plainGrid). Others go to cli-table3 `TABLE_PART_ROWS` rows at a time: it checks each cell against
+ * every cell above it (for row spans), so one table of n rows costs n², seconds for the findings of
+ * a 100 MB log. The parts are joined where one's bottom border meets the next one's top border,
+ * which gives the text a single table would (test/report/table.test.ts).
+ */
 export function fixedWidthTable(head: string[], colWidths: number[], rows: Table.HorizontalTableRow[], wordWrap = true): string {
   const cells = [head, ...rows].map((row) => row.map(cellText));
   if (wordWrap && cells.every((row) => row.every(isPlainCell))) return plainGrid(cells, colWidths, true);
