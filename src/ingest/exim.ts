@@ -147,14 +147,19 @@ export class EximEvents {
         const ip = err?.ip ?? rec.ip;
         const remote = ip !== undefined && !isLoopback(ip);
         const diagnostic = err ? err.reply : rec.confirmation;
+        const recipient = rec.address.includes('@') || !rec.original ? rec.address : rec.original;
+        const answeredBy = remote ? { host, ip } : { host: logHost };
+        if (OUTCOME[rec.flag] === 'delivered' && this.ctx.onDelivered) {
+          this.ctx.onDelivered(time, recipient, answeredBy, diagnostic);
+          return OMITTED;
+        }
         return [buildEvent({
           time, source: 'exim', origin: { file: this.ctx.file, line },
-          recipient: rec.address.includes('@') || !rec.original ? rec.address : rec.original,
+          recipient,
           originalRecipient: rec.original?.includes('@') && rec.address.includes('@') ? rec.original : undefined,
           sender: state?.sender, messageId: state?.messageId, queueId: rec.id,
           outcome: OUTCOME[rec.flag]!, diagnostic,
-          remoteHost: host, remoteIp: ip, reporter: logHost,
-          answeredBy: remote ? { host, ip } : { host: logHost },
+          remoteHost: host, remoteIp: ip, reporter: logHost, answeredBy,
           data: err?.command ? { command: err.command } : undefined,
         }, this.ctx.classifier)];
       }
@@ -177,9 +182,12 @@ export const eximReader: Reader = {
   async *read(lines: AsyncIterable<LineBatch>, ctx: ReadContext) {
     const exim = new EximEvents(ctx);
     const { stats } = ctx;
+    // As in the syslog reader: events of earlier lines go out before a delivery is handed over.
+    const inOrder = ctx.onDelivered !== undefined;
     for await (const batch of lines) {
-      const out: DeliveryEvent[] = [];
+      let out: DeliveryEvent[] = [];
       for (let i = 0; i < batch.lines.length; i++) {
+        if (inOrder && out.length) { yield out; out = []; }
         const text = batch.lines[i]!;
         const line = batch.first + i;
         stats.records++;
