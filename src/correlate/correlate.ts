@@ -41,8 +41,6 @@ class RecipientState extends DeliveryTimes {
 interface DomainState {
   log: AnswerLog;
   eventsByClass: Partial<Record<BounceClass, number>>;
-  /** host key → last delivery time */
-  lastDelivery: Map<string, number>;
   /** host key → the host and the times of connection failures to it (capped) */
   connectionFailures: Map<string, { host: HostRef; times: number[] }>;
   recipients: Map<string, RecipientState>;
@@ -159,21 +157,19 @@ export class Correlator {
     const d = this.domain(domain);
     const key = hostKey(ref);
     const answered = ref.host !== undefined || ref.ip !== undefined;
-    if (answered) recordAnswer(d.log, key, ref, t, detachRef);
+    if (answered) {
+      const h = recordAnswer(d.log, key, ref, t, detachRef);
+      if (t > h.lastDelivery) h.lastDelivery = t;
+    }
     // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
     if (!isLegacyDn(recipient, diagnostic)) d.eventsByClass.none = (d.eventsByClass.none ?? 0) + 1;
     this.recipient(d, recipient).deliveries.add(t);
-    if (answered) {
-      const last = d.lastDelivery.get(key);
-      if (last === undefined) d.lastDelivery.set(detach(key), t);
-      else if (t > last) d.lastDelivery.set(key, t);
-    }
   }
 
   private domain(name: string): DomainState {
     let d = this.domains.get(name);
     if (!d) {
-      d = { log: newAnswerLog(), eventsByClass: {}, lastDelivery: new Map(), connectionFailures: new Map(), recipients: new Map(), capped: 0 };
+      d = { log: newAnswerLog(), eventsByClass: {}, connectionFailures: new Map(), recipients: new Map(), capped: 0 };
       this.domains.set(detach(name), d);
     }
     return d;
@@ -249,8 +245,8 @@ export class Correlator {
       if (cutover !== undefined && attempts.some((a) => a.view.role === 'new' && a.first >= cutover!)) refusedAtNewAfter++;
     }
     let deliveredAtNewAfter = false;
-    for (const [key, last] of d.lastDelivery) {
-      if (cutover !== undefined && last >= cutover && role(d.log.hosts.get(key) ?? {}) === 'new') deliveredAtNewAfter = true;
+    for (const h of d.log.hosts.values()) {
+      if (cutover !== undefined && h.lastDelivery >= cutover && role(h) === 'new') deliveredAtNewAfter = true;
     }
     const knownGood = [...d.recipients.values()].filter((r) => r.deliveries.count > 0).map((r) => r.address);
 

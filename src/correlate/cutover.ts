@@ -40,6 +40,8 @@ export interface AnswerLog {
 export type AnsweringHost = HostRef & {
   first: number; last: number; count: number; index: number;
   runHour: number; runCount: number; runFirst: number;
+  /** The last delivery it accepted; -Infinity when none. */
+  lastDelivery: number;
 };
 
 /** Distinct answering hosts tracked per domain; more share the last slot (counted, not lost). */
@@ -51,8 +53,8 @@ export function newAnswerLog(): AnswerLog {
   return { hosts: new Map(), keys: [], counts: new Map(), firsts: new Map() };
 }
 
-/** `keep` copies the host's strings when it is first seen (see text.ts detach). */
-export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: number, keep: (ref: HostRef) => HostRef = (r) => r): void {
+/** `keep` copies the host's strings when it is first seen (see text.ts detach). Returns the host's entry. */
+export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: number, keep: (ref: HostRef) => HostRef = (r) => r): AnsweringHost {
   const hour = Math.floor(t / HOUR);
   const intoHour = t - hour * HOUR;
   let h = log.hosts.get(key);
@@ -63,7 +65,7 @@ export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: numbe
     if (hour === h.runHour) {
       h.runCount++;
       if (intoHour < h.runFirst) h.runFirst = intoHour;
-      return;
+      return h;
     }
     flushRun(log, h);
   } else {
@@ -71,7 +73,7 @@ export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: numbe
     // Every field named (no spread of the ref): spread objects took V8's slow path, 3× the time of
     // this whole function.
     const copy = keep(ref);
-    h = { host: copy.host, ip: copy.ip, first: t, last: t, count: 1, index, runHour: hour, runCount: 0, runFirst: intoHour };
+    h = { host: copy.host, ip: copy.ip, first: t, last: t, count: 1, index, runHour: hour, runCount: 0, runFirst: intoHour, lastDelivery: -Infinity };
     const kept = detach(key);
     log.hosts.set(kept, h);
     if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
@@ -79,6 +81,7 @@ export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: numbe
   h.runHour = hour;
   h.runCount = 1;
   h.runFirst = intoHour;
+  return h;
 }
 
 /** Move a host's current-hour count into the slot maps (adding: a slot may be flushed more than once). */
