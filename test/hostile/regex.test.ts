@@ -14,6 +14,7 @@ import { parseEximError, parseEximMessage } from '../../src/ingest/exim.js';
 import { parseSyslogLine, SyslogClock } from '../../src/ingest/syslog.js';
 import { parseStatus, splitStatuses } from '../../src/ingest/exchange-status.js';
 import { parseDeliveryStatus } from '../../src/ingest/dsn/rfc3464.js';
+import { parseSimpleReport } from '../../src/ingest/dsn/simple.js';
 import { globalDiagnostic, textRecipients } from '../../src/ingest/dsn/vendors/text.js';
 import { parseCultureTime, parseIsoTime } from '../../src/time.js';
 import { normaliseAddress, decodeImceaex } from '../../src/address.js';
@@ -21,7 +22,7 @@ import { cleanText, detach } from '../../src/text.js';
 
 const N = 100_000;
 const ADVERSARIAL = [
-  'a'.repeat(N), ' '.repeat(N) + 'x', '<'.repeat(N), '@'.repeat(N), '.'.repeat(N), '5'.repeat(N), '550 5.1.1 '.repeat(N / 10),
+  'a'.repeat(N), ' '.repeat(N) + 'x', 'a' + ' '.repeat(N) + '!', '<'.repeat(N), '@'.repeat(N), '.'.repeat(N), '5'.repeat(N), '550 5.1.1 '.repeat(N / 10),
   'a@'.repeat(N / 2), 'a.'.repeat(N / 2) + '@', '[{LED='.repeat(N / 6), ';'.repeat(N), 'to=<'.repeat(N / 4), 'H=a ['.repeat(N / 5),
   '(' .repeat(N), 'host a[' .repeat(N / 7), '"'.repeat(N), '\\'.repeat(N), '-'.repeat(N), 'IMCEAEX-'.repeat(N / 8) + '+2',
   '1/1/'.repeat(N / 4), '2024-11-27T'.repeat(N / 11), 'From: '.repeat(N / 6), 'x@y.zz '.repeat(N / 7) + '!',
@@ -48,6 +49,10 @@ test('every parser and the signature table run in linear time on adversarial str
     budget(`dsn ${label}`, () => { parseDeliveryStatus(s); textRecipients(s, s); globalDiagnostic(s); });
     budget(`time ${label}`, () => { parseCultureTime(s, 'UTC'); parseIsoTime(s); });
     budget(`address/text ${label}`, () => { normaliseAddress(s); decodeImceaex(`IMCEAEX-${s}@x.example`); cleanText(s); });
+    budget(`fast bounce reader ${label}`, () => {
+      parseSimpleReport(`From: ${s}\nTo: ${s}\nContent-Type: text/plain\n\nx\n`);
+      parseSimpleReport(`From: a@b.example\nContent-Type: multipart/report; boundary="${s}"\n\n--${s}\n\n${s}\n--${s}--\n`);
+    });
   }
 });
 

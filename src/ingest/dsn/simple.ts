@@ -100,13 +100,29 @@ function sevenBit(headers: Header[]): boolean {
  * `"Name" <a@b>`, `a@b (Comment)`. Several addresses, groups, quoted local parts and IDN domains
  * (mailparser decodes `xn--`) are left to the MIME parser.
  */
-const ADDRESS = /^(?:[A-Za-z0-9 ._'-]*|"[^"\\]*")?\s*<([^\s<>()",;:@\\]+@[A-Za-z0-9.-]+)>$|^([^\s<>()",;:@\\]+@[A-Za-z0-9.-]+)(?:\s*\([^()\\]*\))?$/;
+const MAILBOX = /^[^\s<>()",;:@\\]+@[A-Za-z0-9.-]+$/;
+const DISPLAY_NAME = /^(?:[A-Za-z0-9 ._'-]*|"[^"\\]*")$/;
+const BARE_WITH_COMMENT = /^([^\s<>()",;:@\\]+@[A-Za-z0-9.-]+)(?:\s*\([^()\\]*\))?$/;
 
+/**
+ * The address, '' for none, undefined for a form left to the MIME parser. Cut apart by hand, not
+ * by one regex: a display name and the blank before `<` would overlap, and a long run of blanks
+ * then took seconds to refuse (test/hostile/regex.test.ts).
+ */
 function addressOf(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return '';
-  const m = ADDRESS.exec(value);
-  if (!m) return undefined;
-  const address = m[1] ?? m[2]!;
+  if (value.length > 998) return undefined; // longer than RFC 5322 allows a line
+  let address: string;
+  if (value.endsWith('>')) {
+    const open = value.lastIndexOf('<');
+    if (open < 0 || !DISPLAY_NAME.test(value.slice(0, open).trimEnd())) return undefined;
+    address = value.slice(open + 1, -1);
+    if (!MAILBOX.test(address)) return undefined;
+  } else {
+    const m = BARE_WITH_COMMENT.exec(value);
+    if (!m) return undefined;
+    address = m[1]!;
+  }
   return /(?:^|[.@])xn--/i.test(address) ? undefined : address;
 }
 
