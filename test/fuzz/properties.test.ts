@@ -20,7 +20,7 @@ import { parseStatus, splitStatuses } from '../../src/ingest/exchange-status.js'
 import { parseMessage } from '../../src/ingest/dsn/mime.js';
 import { parseSimpleReport } from '../../src/ingest/dsn/simple.js';
 import { parseDeliveryStatus } from '../../src/ingest/dsn/rfc3464.js';
-import { comparable } from '../ingest/dsn-simple.test.js';
+import { comparable } from '../helpers/mime.js';
 import { textRecipients, globalDiagnostic } from '../../src/ingest/dsn/vendors/text.js';
 import { parseCultureTime } from '../../src/time.js';
 import { OUTCOMES } from '../../src/types.js';

@@ -9,14 +9,11 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateBounces } from '../../bench/generate.js';
-import { parseMessage, type ParsedMessage } from '../../src/ingest/dsn/mime.js';
-import { leftOutHeader, parseSimpleReport } from '../../src/ingest/dsn/simple.js';
+import { parseMessage } from '../../src/ingest/dsn/mime.js';
+import { parseSimpleReport } from '../../src/ingest/dsn/simple.js';
+import { comparable } from '../helpers/mime.js';
 import { corpus, fixture, NO_SHARED } from '../helpers/paths.js';
 
-/** A parsed message as plain data, without the headers the fast path leaves out. */
-export function comparable(m: ParsedMessage): unknown {
-  return { ...m, date: m.date?.getTime(), headers: [...m.headers].filter(([k]) => !leftOutHeader(k)) };
-}
 
 /** Accepted messages of `files` read the same both ways; returns how many were accepted. */
 async function assertSameWhereAccepted(files: string[]): Promise<number> {
