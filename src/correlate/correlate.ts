@@ -7,9 +7,7 @@
 
 import { MAX_REFUSALS_PER_RECIPIENT } from '../limits.js';
 import { DeliveryTimes } from './deliveries.js';
-import { normaliseAddress } from '../address.js';
-import { normaliseHostRef } from '../ingest/event.js';
-import { cleanText, detach } from '../text.js';
+import { detach } from '../text.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
 import { mergeAttempts, type Attempt, type Refusal } from './attempts.js';
@@ -31,10 +29,6 @@ class RecipientState extends DeliveryTimes {
 
   constructor(readonly address: string) {
     super();
-  }
-
-  get deliveries(): DeliveryTimes {
-    return this;
   }
 }
 
@@ -113,7 +107,7 @@ export class Correlator {
     if (!e.domain) return;
     const t = parseEventTime(e.time);
     const ref = e.answeredBy;
-    if (e.outcome === 'delivered') { this.addDelivery(e.domain, e.recipient, t, ref, e.diagnostic); return; }
+    if (e.outcome === 'delivered') { this.delivered(t, e.recipient, e.domain, ref, e.diagnostic); return; }
     const d = this.domain(e.domain);
     // Copied (detach) only where a map keeps it: most events find their host already there.
     const key = hostKey(ref);
@@ -143,17 +137,10 @@ export class Correlator {
   }
 
   /**
-   * A delivery handed over by a reader instead of an event (ReadOptions.onDelivered), normalised
-   * as `buildEvent` would have: the same state as `add` of the event, without building it.
+   * A delivery, from its event or handed over by a reader (ReadOptions.onDelivered) already
+   * normalised. Its class is always `none`; it counts as an answer by its host unless nobody answered.
    */
-  delivered(time: number, recipient: string, answeredBy: HostRef, diagnostic: string | undefined): void {
-    const rcpt = normaliseAddress(recipient);
-    if (!rcpt.domain) return;
-    this.addDelivery(rcpt.domain, rcpt.address, time, normaliseHostRef(answeredBy), diagnostic === undefined ? undefined : cleanText(diagnostic) || undefined);
-  }
-
-  /** A delivery's class is always `none`; it counts as an answer by its host unless nobody answered. */
-  private addDelivery(domain: string, recipient: string, t: number, ref: HostRef, diagnostic: string | undefined): void {
+  delivered(t: number, recipient: string, domain: string, ref: HostRef, diagnostic: string | undefined): void {
     const d = this.domain(domain);
     const key = hostKey(ref);
     const answered = ref.host !== undefined || ref.ip !== undefined;
@@ -163,7 +150,7 @@ export class Correlator {
     }
     // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
     if (!isLegacyDn(recipient, diagnostic)) d.eventsByClass.none = (d.eventsByClass.none ?? 0) + 1;
-    this.recipient(d, recipient).deliveries.add(t);
+    this.recipient(d, recipient).add(t);
   }
 
   private domain(name: string): DomainState {
@@ -248,7 +235,7 @@ export class Correlator {
     for (const h of d.log.hosts.values()) {
       if (cutover !== undefined && h.lastDelivery >= cutover && role(h) === 'new') deliveredAtNewAfter = true;
     }
-    const knownGood = [...d.recipients.values()].filter((r) => r.deliveries.count > 0).map((r) => r.address);
+    const knownGood = [...d.recipients.values()].filter((r) => r.count > 0).map((r) => r.address);
 
     const findings: Finding[] = [];
     const byClass: Partial<Record<BounceClass, number>> = { ...d.eventsByClass };
@@ -256,7 +243,7 @@ export class Correlator {
     for (const { state, attempts } of perRecipient.values()) {
       const facts: RuleFacts = {
         cutover,
-        recipientDelivered: state.deliveries.count > 0,
+        recipientDelivered: state.count > 0,
         unknownBeforeCutover: cutover !== undefined && attempts.some((a) => a.view.class === 'user-unknown' && a.first < cutover! &&
           (a.view.role === 'old' || a.first < cutover! - DAY)),
         domainRefusedAtNewAfterCutover: refusedAtNewAfter,

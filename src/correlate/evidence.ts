@@ -19,7 +19,8 @@ import { nearestKnownGood } from './suggest.js';
 export interface FindingInput {
   ctx: MigrationContext;
   domain: string;
-  state: { address: string; deliveries: DeliveryTimes };
+  /** The recipient and its delivery times. */
+  state: DeliveryTimes & { address: string };
   cause: Cause;
   attempts: (Attempt & { view: AttemptView })[];
   facts: RuleFacts;
@@ -33,7 +34,7 @@ export interface FindingInput {
 }
 
 export function buildFinding(a: FindingInput): Finding {
-const { ctx, domain, state, cause, attempts, facts, info, role, knownGood, refusedAtNewAfter } = a;
+  const { ctx, domain, state, cause, attempts, facts, info, role, knownGood, refusedAtNewAfter } = a;
   const cutover = facts.cutover;
   const records = attempts.flatMap((a) => a.records);
   const first = attempts[0]!.first;
@@ -41,11 +42,11 @@ const { ctx, domain, state, cause, attempts, facts, info, role, knownGood, refus
   const at = (t: number): string => (cutover === undefined ? isoUtc(t) : formatOffset(t - cutover));
   const hosts = hostLabels(records.map((r) => r.host));
   const statuses = distinct(records.map((r) => r.status ?? r.smtpCode));
-  const resolved = state.deliveries.firstAfter(last);
+  const resolved = state.firstAfter(last);
   const n = attempts.length;
   const span = n === 1 ? `at ${at(first)}` : `between ${at(first)} and ${at(last)}`;
   const refusals = `${n} refusal${n === 1 ? '' : 's'} by ${hosts.join(', ')} ${span}`;
-  const firstDelivery = state.deliveries.first();
+  const firstDelivery = state.first();
   const deliveredBefore = cutover !== undefined && firstDelivery !== undefined && firstDelivery < cutover;
   const lower = state.address.toLowerCase();
   const inOldNotNew = ctx.oldUsers?.has(lower) === true && ctx.newUsers !== undefined && !ctx.newUsers.has(lower);
@@ -103,7 +104,7 @@ const { ctx, domain, state, cause, attempts, facts, info, role, knownGood, refus
     case 'unprovisioned-user': {
       const strong = deliveredBefore || inOldNotNew;
       const why = deliveredBefore
-        ? `delivered to ${state.deliveries.exact ? '' : 'at least '}${state.deliveries.countBefore(cutover!)} time(s) before the cutover`
+        ? `delivered to ${state.exact ? '' : 'at least '}${state.countBefore(cutover!)} time(s) before the cutover`
         : inOldNotNew ? 'in --old-users but not in --new-users' : 'not seen delivered before the cutover';
       const early = attempts.some((a) => a.first < cutover!) ? '; refused at a new host before the cutover: moved or deprovisioned early' : '';
       evidence = `${refusals}; ${why}${early}${resolved !== undefined ? `; delivered again at ${at(resolved)}` : ''}`;

@@ -6,6 +6,7 @@ import { replyCodes } from '../classify/status.js';
 import { cleanText } from '../text.js';
 import { isoUtc } from '../time.js';
 import type { DeliveryEvent, HostRef, Origin, Outcome, Source } from '../types.js';
+import type { DeliverySink } from './reader.js';
 
 export interface EventParts {
   time: number;
@@ -94,6 +95,17 @@ export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent
   if (c.signature !== undefined) e.signature = c.signature;
   if (p.data !== undefined) e.data = p.data;
   return e;
+}
+
+/**
+ * Hand a delivery to ReadOptions.onDelivered instead of building its event: the recipient, host
+ * and text normalised here as `buildEvent` normalises them, so the consumer keeps what it would
+ * have kept of the event. A recipient without a domain is dropped, as the correlator drops its event.
+ */
+export function handOverDelivery(sink: DeliverySink, time: number, recipient: string, answeredBy: HostRef, diagnostic: string | undefined): void {
+  const rcpt = normaliseAddress(recipient);
+  if (!rcpt.domain) return;
+  sink(time, rcpt.address, rcpt.domain, normaliseHostRef(answeredBy), diagnostic === undefined ? undefined : cleanText(diagnostic) || undefined);
 }
 
 const LOOPBACK = /^(127\.|::1$|0:0:0:0:0:0:0:1$|::ffff:127\.)/i;

@@ -14,7 +14,7 @@
 import { MAX_QUEUE_ENTRIES } from '../limits.js';
 import { parseIsoTime } from '../time.js';
 import type { DeliveryEvent } from '../types.js';
-import { buildEvent, isLoopback } from './event.js';
+import { buildEvent, handOverDelivery, isLoopback } from './event.js';
 import { countUnrecognised, omits, OMITTED, tally, type ReadContext, type Reader, type RecordResult } from './reader.js';
 import type { LineBatch } from '../io/lines.js';
 
@@ -150,7 +150,7 @@ export class EximEvents {
         const recipient = rec.address.includes('@') || !rec.original ? rec.address : rec.original;
         const answeredBy = remote ? { host, ip } : { host: logHost };
         if (OUTCOME[rec.flag] === 'delivered' && this.ctx.onDelivered) {
-          this.ctx.onDelivered(time, recipient, answeredBy, diagnostic);
+          handOverDelivery(this.ctx.onDelivered, time, recipient, answeredBy, diagnostic);
           return OMITTED;
         }
         return [buildEvent({

@@ -14,7 +14,7 @@
 
 import type { DeliveryEvent } from '../types.js';
 import { detach } from '../text.js';
-import { buildEvent, isLoopback } from './event.js';
+import { buildEvent, handOverDelivery, isLoopback } from './event.js';
 import { PostfixQueue } from './postfix-queue.js';
 import { omits, OMITTED, type ReadContext, type RecordResult } from './reader.js';
 import type { SyslogEnvelope } from './syslog.js';
@@ -315,7 +315,7 @@ export class PostfixEvents {
     const answeredBy = remote ? { host: remoteHost, ip: remoteIp } : { host: env.host };
     if (outcome === 'delivered' && this.ctx.onDelivered) {
       this.queue.forget(k, rec.to);
-      this.ctx.onDelivered(env.time, rec.to, answeredBy, reply.reply || undefined);
+      handOverDelivery(this.ctx.onDelivered, env.time, rec.to, answeredBy, reply.reply || undefined);
       return OMITTED;
     }
     const entry = this.queue.get(k);

@@ -81,8 +81,11 @@ export interface ReadOptions {
   onDelivered?: DeliverySink;
 }
 
-/** A delivery as the reader saw it (raw recipient and host, the reply text); see ReadOptions.onDelivered. */
-export type DeliverySink = (time: number, recipient: string, answeredBy: HostRef, diagnostic: string | undefined) => void;
+/**
+ * A delivery, normalised as its event would have been (see `handOverDelivery` in event.ts): the
+ * recipient and its domain, the answering host, the cleaned reply text. See ReadOptions.onDelivered.
+ */
+export type DeliverySink = (time: number, recipient: string, domain: string, answeredBy: HostRef, diagnostic: string | undefined) => void;
 
 /** State shared by all inputs of one run, per reader (e.g. trace rows waiting for their detail rows). */
 export interface RunState {
