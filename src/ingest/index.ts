@@ -65,6 +65,11 @@ interface ReadEnv {
   skipped: string[];
 }
 
+/** An error while reading `source`, as the one-line input error the CLI reports. */
+function inputError(source: InputSource, err: unknown): InputError {
+  return err instanceof InputError ? err : new InputError(source.name, errorMessage(err));
+}
+
 /**
  * One input: open, detect its format (unless the caller already did: `known`), read it with its
  * reader. Errors and counters go to `env`.
@@ -77,14 +82,14 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
     const { progress } = options;
     opened = await openInput(source, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, prefetched, progress && ((n) => progress.advance(n)));
   } catch (err) {
-    errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
+    errors.push(inputError(source, err));
     return;
   }
   let head: Buffer, rest: AsyncIterable<Buffer>;
   try {
     ({ head, rest } = await peek(opened.chunks, DETECT_BYTES));
   } catch (err) {
-    errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
+    errors.push(inputError(source, err));
     return;
   }
   const reader = known ?? (options.inputFormat ? readerFor(options.inputFormat, READERS) : detectFormat(head.toString('utf8'), READERS));
@@ -106,7 +111,7 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
       classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
     });
   } catch (err) {
-    errors.push(err instanceof InputError ? err : new InputError(source.name, errorMessage(err)));
+    errors.push(inputError(source, err));
   } finally {
     stats.overlong = lineStats.overlong;
     if (lineStats.overlong) stats.capped['over-long lines cut'] = lineStats.overlong;

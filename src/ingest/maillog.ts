@@ -43,7 +43,7 @@ export const syslogReader: Reader = {
         const c0 = text.charCodeAt(0);
         if (text.length === 0 || ((c0 <= 32 || c0 >= 0xa0) && text.trim() === '')) { stats.blank++; continue; }
         let env: SyslogEnvelope | undefined;
-        if (text.charCodeAt(0) === 123 /* { */) env = parseJournalJson(text);
+        if (c0 === 123 /* { */) env = parseJournalJson(text);
         else env = parseSyslogLine(text, clock, ctx.tz);
         if (!env) { countUnrecognised(stats, line); continue; }
         let result: RecordResult;

@@ -22,9 +22,9 @@ function table(head: string[], colWidths?: number[], wordWrap = true): Table.Tab
 /** Rows per cli-table3 table when a table has fixed column widths (see fixedWidthTable). */
 export const TABLE_PART_ROWS = 200;
 
-/** Columns a line takes: its length when printable ASCII (string-width builds a regex per call). */
+/** Columns a line takes: its length when each character is one column (string-width builds a regex per call). */
 function displayWidth(line: string): number {
-  return /^[\x20-\x7e]*$/.test(line) ? line.length : stringWidth(line);
+  return isPlainCell(line) ? line.length : stringWidth(line);
 }
 
 /**
@@ -34,13 +34,13 @@ function displayWidth(line: string): number {
  * of control characters (terminalText), so there are no escape codes to discount.
  */
 export function autoWidthTable(head: string[], rows: Table.HorizontalTableRow[]): string {
+  const cells = [head, ...rows].map((row) => row.map(cellText));
   const widths = head.map(() => 1);
-  for (const row of [head, ...rows]) {
+  for (const row of cells) {
     row.forEach((cell, i) => {
-      for (const line of String(cell ?? '').split('\n')) widths[i] = Math.max(widths[i] ?? 1, displayWidth(line) + 2);
+      for (const line of cell.split('\n')) widths[i] = Math.max(widths[i] ?? 1, displayWidth(line) + 2);
     });
   }
-  const cells = [head, ...rows].map((row) => row.map(cellText));
   if (cells.every((row) => row.every(isPlainCell))) return plainGrid(cells, widths, false);
   // Every line fits its column: no wrapping to compute (cli-table3 measures each word to wrap).
   return fixedWidthTable(head, widths, rows, false);

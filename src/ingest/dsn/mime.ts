@@ -6,7 +6,7 @@
 
 import type { AddressObject, Attachment } from 'mailparser';
 import { MAX_MIME_DEPTH } from '../../limits.js';
-import { parseSimpleReport } from './simple.js';
+import { headerBlock, parseSimpleReport } from './simple.js';
 
 export interface ParsedMessage {
   subject: string;
@@ -95,11 +95,7 @@ export async function parseMessage(raw: string, options: { simple?: boolean } = 
     if (type === 'message/delivery-status' || type === 'message/global-delivery-status') {
       deliveryStatus.push(a.content.toString('utf8'));
     } else if (type === 'message/rfc822' || type === 'text/rfc822-headers' || type === 'message/global' || type === 'message/global-headers') {
-      if (originalHeaders === undefined) {
-        const body = a.content.toString('utf8');
-        const end = body.search(/\r?\n\r?\n/);
-        originalHeaders = end < 0 ? body : body.slice(0, end);
-      }
+      originalHeaders ??= headerBlock(a.content.toString('utf8'));
     } else if (type === 'message/feedback-report') {
       feedbackReport = true;
     }

@@ -17,9 +17,12 @@ interface Header {
   value: string;
 }
 
-/** Header keys mailparser turns into structures: the fast path keeps them out of `headers`. */
+/**
+ * Header keys mailparser turns into structures: the fast path keeps them out of `headers`. (Date is
+ * one too, and kept: it is converted the way mailparser converts it.)
+ */
 const STRUCTURED = new Set([
-  'content-type', 'content-disposition', 'dkim-signature', 'date', 'subject', 'references', 'message-id', 'in-reply-to',
+  'content-type', 'content-disposition', 'dkim-signature', 'subject', 'references', 'message-id', 'in-reply-to',
   'priority', 'x-priority', 'x-msmail-priority', 'importance', 'from', 'to', 'cc', 'bcc', 'sender', 'reply-to',
   'delivered-to', 'return-path', 'disposition-notification-to',
 ]);
@@ -65,7 +68,13 @@ function readHeaders(lines: string[], from: number, to: number): Header[] | unde
  * bounce reader does not read from the map.
  */
 export function leftOutHeader(key: string): boolean {
-  return (STRUCTURED.has(key) && key !== 'date') || key === 'list' || key.startsWith('list-');
+  return STRUCTURED.has(key) || key === 'list' || key.startsWith('list-');
+}
+
+/** The header block at the start of a returned message or headers part: up to its first blank line. */
+export function headerBlock(body: string): string {
+  const end = body.search(/\r?\n\r?\n/);
+  return end < 0 ? body : body.slice(0, end);
 }
 
 function first(headers: Header[], key: string): string | undefined {
@@ -181,10 +190,7 @@ export function parseSimpleReport(raw: string): ParsedMessage | undefined {
         deliveryStatus.push(body);
         break;
       case 'text/rfc822-headers':
-        if (originalHeaders === undefined) {
-          const cut = body.search(/\n\n/);
-          originalHeaders = cut < 0 ? body : body.slice(0, cut);
-        }
+        originalHeaders ??= headerBlock(body);
         break;
       default:
         return undefined;
