@@ -52,7 +52,8 @@ function program(): Command {
       .argument('[inputs...]', 'files, directories, globs, or - for stdin', [])
       .addOption(new Option('--format <format>', 'ndjson or csv').default('ndjson'))
       .option('-o, --output <file>', 'write to this file instead of stdout')
-      .option('--class <class>', 'keep only events of these classes (comma-separated, repeatable)', collect),
+      .option('--class <class>', 'keep only events of these classes (comma-separated, repeatable)', collect)
+      .option('--threads <n>', 'threads reading a large plain Postfix log in ranges (default: the CPU count, at most 4; 1 reads in order)'),
   ).action(async (inputs: string[], flags: EventsFlags) => {
     process.exitCode = await (await import('./commands/events.js')).runEvents(inputs, flags);
   });

@@ -1,5 +1,6 @@
 /** Raw flag values → validated settings. The one place bad flags die (UsageError, exit 2). */
 
+import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.js';
 import { createClassifier, type Classifier } from '../classify/classify.js';
 import { createProgress } from './progress.js';
@@ -8,6 +9,9 @@ import type { ReadEventsOptions } from '../ingest/index.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../limits.js';
 import { checkTimeZone, parseFlagTime } from '../time.js';
 import { BOUNCE_CLASSES, INPUT_FORMATS, type BounceClass, type InputFormat } from '../types.js';
+
+/** Threads by default (`--threads`): past four, joining the ranges in order is the limit. */
+const MAX_DEFAULT_THREADS = 4;
 
 /** Reading flags shared by `analyze` and `events`, as commander hands them over. */
 export interface RawReadingFlags {
@@ -20,6 +24,7 @@ export interface RawReadingFlags {
   maxInputBytes?: string;
   dateOrder?: string;
   quiet?: boolean;
+  threads?: string;
 }
 
 export interface ReadingSettings {
@@ -80,10 +85,15 @@ export async function resolveReading(raw: RawReadingFlags): Promise<ReadingSetti
   const until = raw.until === undefined ? undefined : parseFlagTime('--until', raw.until);
   if (since !== undefined && until !== undefined && since > until) throw new UsageError('--since is after --until');
   const maxInputBytes = raw.maxInputBytes === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize('--max-input-bytes', raw.maxInputBytes);
+  let threads = Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
+  if (raw.threads !== undefined) {
+    if (!/^\d{1,2}$/.test(raw.threads) || Number(raw.threads) < 1 || Number(raw.threads) > 64) throw new UsageError(`--threads: '${raw.threads}' is not a number from 1 to 64`);
+    threads = Number(raw.threads);
+  }
   const userRows = raw.signatures === undefined ? [] : await loadUserSignatures(raw.signatures);
   const classifier = createClassifier(userRows, `--signatures ${raw.signatures ?? ''}`.trim());
   return {
-    read: { tz, year, dateOrder, inputFormat, maxInputBytes, classifier, progress: createProgress(process.stderr, raw.quiet === true) },
+    read: { tz, year, dateOrder, inputFormat, maxInputBytes, classifier, threads, progress: createProgress(process.stderr, raw.quiet === true) },
     since, until, tzGiven: raw.tz !== undefined, quiet: raw.quiet === true,
   };
 }

@@ -10,7 +10,8 @@ import { terminalText } from '../report/cells.js';
 export class ClosedPipe extends Error {}
 
 export interface Output {
-  write(text: string): Promise<void>;
+  /** Text, or UTF-8 bytes (written as they are). */
+  write(text: string | Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,7 +33,7 @@ export async function openOutput(file: string | undefined): Promise<Output> {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     failed = err.code === 'EPIPE' ? new ClosedPipe() : new UsageError(`-o ${file ?? 'stdout'}: ${describeFsError(err)}`);
   });
-  const writeNow = async (text: string): Promise<void> => {
+  const writeNow = async (text: string | Uint8Array): Promise<void> => {
     if (failed) throw failed;
     if (!stream.write(text)) {
       // 'error' is already handled above; waiting on it here too would add a listener per wait.
@@ -54,6 +55,11 @@ export async function openOutput(file: string | undefined): Promise<Output> {
   };
   return {
     async write(text) {
+      if (typeof text !== 'string') {
+        await flush();
+        await writeNow(text);
+        return;
+      }
       pending += text;
       if (pending.length >= 65536) await flush();
     },

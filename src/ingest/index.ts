@@ -3,14 +3,17 @@
  * other, each streamed; per-input counters and errors are collected on the returned object.
  */
 
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { defaultClassifier, type Classifier } from '../classify/classify.js';
 import { InputError, errorMessage } from '../errors.js';
 import { detectFormat, readerFor } from '../io/detect.js';
 import { expandInputs, type InputSource } from '../io/inputs.js';
 import { splitLines, type LineStats } from '../io/lines.js';
-import { openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
-import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES } from '../limits.js';
+import { looksUtf16le, openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
+import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES, READ_CHUNK_BYTES } from '../limits.js';
+import { eventRenderer, type EventRender } from '../report/events.js';
+import { PARALLEL_MIN_BYTES, readRangesApart, type RangesReport } from './parallel/index.js';
+import { firstYear, parseBsdStamp, type ClockOptions, type ClockState } from './syslog.js';
 import type { BounceClass, DeliveryEvent, InputFormat } from '../types.js';
 import { eventsReader } from './events.js';
 import { eximReader } from './exim.js';
@@ -44,6 +47,10 @@ export interface ReadEventsOptions {
   keepClasses?: ReadonlySet<BounceClass>;
   /** Deliveries handed over instead of built as events (see ReadOptions.onDelivered). */
   onDelivered?: DeliverySink;
+  /** Threads reading a large plain Postfix log in ranges (`readRenderedEvents` only); 1: in order. */
+  threads?: number;
+  /** Range size and the file size from which ranges are read (tests); how each file was read (tests, bench). */
+  ranges?: { bytes?: number; minBytes?: number; report?: (file: string, r: RangesReport) => void };
 }
 
 export interface EventStream extends AsyncIterable<DeliveryEvent[]> {
@@ -119,6 +126,76 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
 }
 
 /**
+ * The plan for reading `source` in ranges on worker threads, or undefined when it must be read in
+ * order: only a regular file of plain UTF-8 (no gzip, BOM or UTF-16), large enough, under the input
+ * cap, detected (or named) as a syslog mail log, with newline line ends.
+ */
+function rangePlan(source: InputSource, prefetched: Prefetched | undefined, env: ReadEnv): RangePlan | undefined {
+  const { options } = env;
+  const minBytes = options.ranges?.minBytes ?? PARALLEL_MIN_BYTES;
+  if ((options.threads ?? 1) < 2 || source.path === undefined || (prefetched && prefetched.bytes.length < minBytes)) return undefined;
+  let fd: number | undefined;
+  try {
+    const info = statSync(source.path);
+    if (!info.isFile() || info.size < minBytes || info.size > (options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES)) return undefined;
+    fd = openSync(source.path, 'r');
+    const head = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, info.size));
+    const b = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    if ((b[0] === 0x1f && b[1] === 0x8b) || (b[0] === 0xef && b[1] === 0xbb) || (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff) || looksUtf16le(b)) return undefined;
+    if (b.subarray(0, DETECT_BYTES).indexOf(0x0a) < 0) return undefined;
+    const reader = options.inputFormat ? readerFor(options.inputFormat, READERS) : detectFormat(b.toString('utf8'), READERS);
+    if (reader !== syslogReader) return undefined;
+    return { path: source.path, size: info.size, mtimeMs: info.mtimeMs, head: b };
+  } catch {
+    return undefined; // read in order, where any error is reported
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+interface RangePlan {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  head: Buffer;
+}
+
+/** The export's text of one input read in ranges (see ingest/parallel). */
+async function* readInRanges(source: InputSource, plan: RangePlan, env: ReadEnv, render: EventRender): AsyncGenerator<string | Uint8Array> {
+  const { options } = env;
+  const stats = newStats(source.name);
+  stats.format = syslogReader.format;
+  env.inputs.push(stats);
+  const lineStats: LineStats = { overlong: 0, bareCr: false };
+  const tz = options.tz ?? 'UTC';
+  const { progress, ranges } = options;
+  try {
+    yield* readRangesApart({
+      path: plan.path, file: source.name, size: plan.size, stats, lineStats, tz, year: options.year,
+      referenceTime: plan.mtimeMs, referenceFrom: 'modification time', classifier: env.classifier, keepClasses: options.keepClasses,
+      render, threads: options.threads ?? 1, rangeBytes: ranges?.bytes, headClock: headClock(plan.head, { tz, year: options.year, referenceTime: plan.mtimeMs }),
+      progress: progress && ((n) => progress.advance(n)),
+      report: ranges?.report && ((r) => ranges.report!(source.name, r)),
+    });
+  } catch (err) {
+    env.errors.push(inputError(source, err));
+  } finally {
+    stats.overlong = lineStats.overlong;
+    if (lineStats.overlong) stats.capped['over-long lines cut'] = lineStats.overlong;
+  }
+}
+
+/** The clock state after the first BSD-stamped line of a file's head (what ranges assume before any is joined). */
+function headClock(head: Buffer, opts: ClockOptions): ClockState | undefined {
+  const text = head.toString('latin1', 0, Math.min(head.length, DETECT_BYTES));
+  for (const line of text.split('\n', 50)) {
+    const b = parseBsdStamp(line);
+    if (b) return { year: firstYear(opts, b.month), lastMonth: b.month };
+  }
+  return undefined;
+}
+
+/**
  * A small file that is a bounce message can be read beside others: messages share no state (a
  * log's queue-id joins and syslog year do, so logs are always read one after the other).
  */
@@ -164,12 +241,43 @@ async function readAlone(source: InputSource, prefetched: Prefetched, options: R
 
 /** Batches of events from all inputs; see `readEvents` for one event at a time. */
 export function readEventBatches(names: readonly string[], options: ReadEventsOptions = {}): EventStream {
+  return readAll<DeliveryEvent[]>(names, { ...options, threads: 1 }, (events) => events, (source, prefetched, env) => readInput(source, prefetched, env));
+}
+
+/** Text of the export: strings, and UTF-8 bytes where worker threads rendered it. */
+export interface RenderedStream extends Omit<EventStream, typeof Symbol.asyncIterator>, AsyncIterable<string | Uint8Array> {}
+
+/**
+ * The export (`bouncelens events`) of all inputs, as text in order: the events `render` keeps, as
+ * NDJSON or CSV rows (no header). A large plain Postfix log is read in ranges by `options.threads`
+ * worker threads, with the same text as reading it in order.
+ */
+export function readRenderedEvents(names: readonly string[], options: ReadEventsOptions, render: EventRender): RenderedStream {
+  const write = eventRenderer(render);
+  return readAll<string | Uint8Array>(names, options, write, async function* (source, prefetched, env) {
+    const plan = rangePlan(source, prefetched, env);
+    if (plan) {
+      yield* readInRanges(source, plan, env, render);
+      return;
+    }
+    for await (const batch of readInput(source, prefetched, env)) {
+      const text = write(batch);
+      if (text) yield text;
+    }
+  });
+}
+
+/** The inputs read one after the other (bounce files several at a time), each as `readOne` gives it. */
+function readAll<T>(
+  names: readonly string[], options: ReadEventsOptions, fromEvents: (events: DeliveryEvent[]) => T,
+  readOne: (source: InputSource, prefetched: Prefetched | undefined, env: ReadEnv) => AsyncGenerator<T>,
+): Omit<EventStream, typeof Symbol.asyncIterator> & AsyncIterable<T> {
   const env: ReadEnv = {
     options, classifier: options.classifier ?? defaultClassifier(), run: { shared: new Map() },
     inputs: [], errors: [], skipped: [],
   };
 
-  async function* all(): AsyncGenerator<DeliveryEvent[]> {
+  async function* all(): AsyncGenerator<T> {
     const expanded = await expandInputs(names.length ? names : ['-']);
     env.errors.push(...expanded.errors);
     if (options.progress) options.progress.total(totalBytes(expanded.sources));
@@ -178,12 +286,12 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
     // results taken in input order, so the output is the same as reading them one by one. Worker
     // threads were tried and lost on 2 cores: each loads the MIME parser again (bench/NOTES.md).
     const pending: Promise<AloneResult>[] = [];
-    async function* takeOne(): AsyncGenerator<DeliveryEvent[]> {
+    async function* takeOne(): AsyncGenerator<T> {
       const r = await pending.shift()!;
       if (r.stats) env.inputs.push(r.stats);
       env.errors.push(...r.errors);
       env.skipped.push(...r.skipped);
-      if (r.events.length) yield r.events;
+      if (r.events.length) yield fromEvents(r.events);
     }
     try {
       for (const source of expanded.sources) {
@@ -195,7 +303,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
           continue;
         }
         while (pending.length) yield* takeOne();
-        yield* readInput(source, prefetched, env);
+        yield* readOne(source, prefetched, env);
       }
       while (pending.length) yield* takeOne();
     } finally {
@@ -203,7 +311,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
     }
     for (const reader of READERS) {
       const held = reader.finish?.(env.run);
-      if (held?.length) yield held;
+      if (held?.length) yield fromEvents(held);
     }
   }
 

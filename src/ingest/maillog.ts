@@ -23,9 +23,10 @@ export const syslogReader: Reader = {
   },
   async *read(lines: AsyncIterable<LineBatch>, ctx: ReadContext) {
     const { stats } = ctx;
+    const { range } = ctx;
     const clock = new SyslogClock({
       tz: ctx.tz, year: ctx.year, referenceTime: ctx.referenceTime, referenceFrom: ctx.referenceFrom,
-      notice: (t) => stats.notices.push(t),
+      notice: (t) => stats.notices.push(t), start: ctx.resume?.clock ?? range?.clockStart,
     });
     const postfix = new PostfixEvents(ctx);
     const exim = new EximEvents(ctx);
@@ -48,11 +49,19 @@ export const syslogReader: Reader = {
         if (!env) { countUnrecognised(stats, line); continue; }
         let result: RecordResult;
         if (isPostfixProgram(env.program)) result = postfix.handle(env, line);
-        else if (env.program.startsWith('exim')) result = exim.handle(env.time, env.message.replace(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /, ''), line, env.host);
-        else { countOther(stats, env.program); continue; }
+        else if (env.program.startsWith('exim')) {
+          // Exim's message state is not carried across ranges: this range is read again in order.
+          if (range) { range.anomaly = `an Exim line (line ${line})`; return; }
+          result = exim.handle(env.time, env.message.replace(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /, ''), line, env.host);
+        } else { countOther(stats, env.program); continue; }
         tally(stats, result, line, out);
       }
       if (out.length) yield out;
+    }
+    if (range) {
+      range.clockFirst = clock.first;
+      range.clockEnd = clock.state;
+      range.queue = postfix.rangeState();
     }
     if (postfix.queue.evicted) {
       stats.capped['postfix queue entries'] = postfix.queue.evicted;

@@ -59,7 +59,105 @@ export class PostfixQueue {
     this.entries.get(key)?.deferred?.delete(recipient);
   }
 
+  /** The recipients still deferred (qmgr expired the message): returned and forgotten. */
+  takeDeferred(key: string): DeferredRecipient[] {
+    const e = this.entries.get(key);
+    const pending = e?.deferred ? [...e.deferred.values()] : [];
+    if (e) e.deferred = undefined;
+    return pending;
+  }
+
   remove(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Every entry, oldest first. */
+  all(): IterableIterator<[string, QueueEntry]> {
+    return this.entries.entries();
+  }
+
+  /** Entries read before (resuming in the middle of a log), oldest first; nothing is evicted. */
+  load(entries: Iterable<[string, QueueEntry]>): void {
+    for (const [k, e] of entries) this.entries.set(k, e);
+  }
+}
+
+/** A change to a queue entry's deferred recipients: remembered, forgotten, all taken (expired). */
+export type DeferredOp = ['set', DeferredRecipient] | ['forget', string] | ['take'];
+
+/** Apply `ops` to `entry` as PostfixQueue would have, in order. */
+export function applyDeferredOps(entry: QueueEntry, ops: readonly DeferredOp[]): void {
+  for (const op of ops) {
+    if (op[0] === 'set') {
+      entry.deferred ??= new Map();
+      if (entry.deferred.size < MAX_DEFERRED_PER_QUEUE || entry.deferred.has(op[1].recipient)) entry.deferred.set(op[1].recipient, op[1]);
+    } else if (op[0] === 'forget') {
+      entry.deferred?.delete(op[1]);
+    } else {
+      entry.deferred = undefined;
+    }
+  }
+}
+
+/**
+ * The queue of a byte range read apart from the lines before it (ingest/parallel): entries opened
+ * before the range are unknown here. A key is `cleared` once removed in the range — what came
+ * before no longer matters for it. For the other keys the queue records what the merge needs to
+ * carry the state across: their first removal, and every change to their deferred recipients.
+ */
+export class RangeQueue extends PostfixQueue {
+  private readonly cleared = new Set<string>();
+  /** Keys removed while not cleared, in order: they may have been opened before the range. */
+  readonly removedOpen: string[] = [];
+  /** Changes to the deferred recipients of keys not cleared, per key in order. */
+  readonly deferredOps = new Map<string, DeferredOp[]>();
+  /** Most entries held at once (the merge checks that the whole queue stayed under its cap). */
+  peak = 0;
+
+  /** True when the entry of `key` is entirely of this range. */
+  known(key: string): boolean {
+    return this.cleared.has(key);
+  }
+
+  override upsert(key: string): QueueEntry {
+    const e = super.upsert(key);
+    if (this.size > this.peak) this.peak = this.size;
+    return e;
+  }
+
+  override remember(key: string, d: DeferredRecipient): void {
+    super.remember(key, d);
+    this.log(key, ['set', d]);
+  }
+
+  override forget(key: string, recipient: string): void {
+    super.forget(key, recipient);
+    this.log(key, ['forget', recipient]);
+  }
+
+  override takeDeferred(key: string): DeferredRecipient[] {
+    const pending = super.takeDeferred(key);
+    this.log(key, ['take']);
+    return pending;
+  }
+
+  override remove(key: string): void {
+    super.remove(key);
+    if (this.cleared.has(key)) return;
+    this.cleared.add(key);
+    this.removedOpen.push(key);
+    this.deferredOps.delete(key);
+  }
+
+  /** The changes so far to the deferred recipients of `key` (not cleared). */
+  opsOf(key: string): DeferredOp[] {
+    return this.deferredOps.get(key)?.slice() ?? [];
+  }
+
+  private log(key: string, op: DeferredOp): void {
+    if (this.cleared.has(key)) return;
+    const ops = this.deferredOps.get(key);
+    if (ops) ops.push(op);
+    else this.deferredOps.set(key, [op]);
   }
 }

@@ -12,10 +12,12 @@
  *   QID: removed                                                              qmgr
  */
 
+import type { Classifier } from '../classify/classify.js';
 import type { DeliveryEvent } from '../types.js';
 import { detach } from '../text.js';
-import { buildEvent, handOverDelivery, isLoopback } from './event.js';
-import { PostfixQueue } from './postfix-queue.js';
+import { buildEvent, handOverDelivery, isLoopback, type EventParts } from './event.js';
+import { PostfixQueue, RangeQueue, type DeferredRecipient } from './postfix-queue.js';
+import type { ExpiryFix, RangeEntry, RangeQueueState } from './range.js';
 import { omits, OMITTED, type ReadContext, type RecordResult } from './reader.js';
 import type { SyslogEnvelope } from './syslog.js';
 
@@ -236,9 +238,15 @@ const STATUS_OUTCOME: Record<string, DeliveryEvent['outcome'] | 'probe'> = {
 
 /** Turns Postfix records of one input into events, joining them by queue id. */
 export class PostfixEvents {
-  readonly queue = new PostfixQueue();
+  readonly queue: PostfixQueue;
+  /** Set when reading a byte range apart (ctx.range): the same queue, recording what the merge needs. */
+  private readonly rangeQueue: RangeQueue | undefined;
 
-  constructor(private readonly ctx: ReadContext) {}
+  constructor(private readonly ctx: ReadContext) {
+    this.rangeQueue = ctx.range ? new RangeQueue() : undefined;
+    this.queue = this.rangeQueue ?? new PostfixQueue();
+    if (ctx.resume) this.queue.load([...ctx.resume.queue].map(([key, e]) => [this.localKey(key), e]));
+  }
 
   /** Events of one line; `null` when the line is a recognised non-event, `undefined` when unrecognised. */
   handle(env: SyslogEnvelope, line: number): RecordResult {
@@ -270,29 +278,78 @@ export class PostfixEvents {
   private lastProgram = '';
   private lastScope = '';
   private readonly scopes = new Map<string, string>();
+  /** The spelled-out scope of each one-character prefix, by its character code. */
+  private readonly scopeNames: string[] = [];
 
   /**
    * The prefix of the queue keys of a line: a queue id is unique within one Postfix instance
    * (`postfix-out/smtp` → `postfix-out`) of one host. The first 256 host-and-instance pairs get a
    * one-character prefix, so that a key of a short queue id stays under 13 characters, which V8
    * builds as a flat string (a longer concatenation is copied again at every map lookup). Later
-   * pairs are spelled out (`host|instance|`). The two kinds cannot meet: a spelled-out key has `|`
-   * as its second character or later, a short key has a queue id (letters and digits) there.
+   * pairs are spelled out (`host|instance|`) after U+0100, which no one-character prefix reaches.
    */
   private scopeOf(env: SyslogEnvelope): string {
     if (env.host !== this.lastHost || env.program !== this.lastProgram) {
       const slash = env.program.indexOf('/');
-      const full = `${env.host}|${slash < 0 ? env.program : env.program.slice(0, slash)}|`;
-      let scope = this.scopes.get(full);
-      if (scope === undefined) {
-        scope = full;
-        if (this.scopes.size < 256) this.scopes.set(detach(full), (scope = String.fromCharCode(this.scopes.size)));
-      }
+      this.lastScope = this.scopeFor(`${env.host}|${slash < 0 ? env.program : env.program.slice(0, slash)}|`);
       this.lastHost = env.host;
       this.lastProgram = env.program;
-      this.lastScope = scope;
     }
     return this.lastScope;
+  }
+
+  private scopeFor(full: string): string {
+    let scope = this.scopes.get(full);
+    if (scope === undefined) {
+      scope = `\u0100${full}`;
+      if (this.scopes.size < 256) {
+        scope = String.fromCharCode(this.scopes.size);
+        this.scopeNames.push(detach(full));
+      }
+      this.scopes.set(detach(full), scope);
+    }
+    return scope;
+  }
+
+  /** A queue key spelled out (`host|instance|queueId`), the same in every range of a log. */
+  spelledKey(key: string): string {
+    const c = key.charCodeAt(0);
+    return c < 256 ? this.scopeNames[c]! + key.slice(1) : key.slice(1);
+  }
+
+  /** The key of a spelled-out one (a queue id has no `|`). */
+  private localKey(spelled: string): string {
+    const bar = spelled.lastIndexOf('|');
+    return this.scopeFor(spelled.slice(0, bar + 1)) + spelled.slice(bar + 1);
+  }
+
+  /** The queue as a range leaves it, with spelled-out keys (see RangeQueue). */
+  rangeState(): RangeQueueState | undefined {
+    const q = this.rangeQueue;
+    if (!q) return undefined;
+    const entries: RangeEntry[] = [];
+    for (const [k, e] of q.all()) {
+      const fresh = q.known(k);
+      const entry: RangeEntry = { key: this.spelledKey(k), fresh, sender: e.sender, messageId: e.messageId };
+      if (fresh && e.deferred) entry.deferred = [...e.deferred.values()];
+      entries.push(entry);
+    }
+    return {
+      removedOpen: q.removedOpen.map((k) => this.spelledKey(k)),
+      entries,
+      deferredOps: [...q.deferredOps].map(([k, ops]) => [this.spelledKey(k), ops]),
+      peak: q.peak,
+    };
+  }
+
+  /**
+   * An event of a range whose queue entry may have been opened before the range, built with what
+   * the range knows; the merge fills in the sender and Message-ID (see RangeFix).
+   */
+  private fixedLater(k: string, parts: EventParts, needSender: boolean, needMessageId: boolean): DeliveryEvent[] {
+    const e = buildEvent(parts, this.ctx.classifier);
+    this.ctx.range!.fixes.set(e, { kind: 'event', key: this.spelledKey(k), parts, needSender, needMessageId });
+    return [e];
   }
 
   private delivery(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'delivery' }>, k: string): RecordResult {
@@ -325,14 +382,18 @@ export class PostfixEvents {
       this.queue.forget(k, rec.to);
     }
     const data: Record<string, string> | undefined = reply.command ? { command: reply.command } : undefined;
-    return [buildEvent({
+    const parts: EventParts = {
       time: env.time, source: 'postfix', origin: { file: this.ctx.file, line },
       recipient: rec.to, originalRecipient: rec.origTo,
       sender: entry?.sender, messageId: entry?.messageId, queueId: rec.queueId,
       outcome, status: rec.dsn, diagnostic: reply.reply || undefined,
       remoteHost: remote ? remoteHost : undefined, remoteIp: remote ? remoteIp : undefined,
       reporter: env.host, answeredBy, data,
-    }, this.ctx.classifier)];
+    };
+    if (this.rangeQueue && !this.rangeQueue.known(k) && (parts.sender === undefined || parts.messageId === undefined)) {
+      return this.fixedLater(k, parts, parts.sender === undefined, parts.messageId === undefined);
+    }
+    return [buildEvent(parts, this.ctx.classifier)];
   }
 
   private reject(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'reject' }>, k: string): DeliveryEvent[] | null | undefined {
@@ -341,40 +402,68 @@ export class PostfixEvents {
     // CONNECT/HELO/MAIL stage: no recipient was refused. A RCPT reject without one was cut short.
     if (rec.to === undefined) return rec.stage === 'RCPT' ? undefined : null;
     if (rec.to === '') return null; // `to=<>`: a HELO/client reject logged at RCPT, no recipient
-    const entry = rec.queueId === 'NOQUEUE' ? undefined : this.queue.get(k);
-    return [buildEvent({
+    const queued = rec.queueId !== 'NOQUEUE';
+    const entry = queued ? this.queue.get(k) : undefined;
+    const parts: EventParts = {
       time: env.time, source: 'postfix', origin: { file: this.ctx.file, line },
       recipient: rec.to, sender: rec.from ?? entry?.sender, messageId: entry?.messageId,
-      queueId: rec.queueId === 'NOQUEUE' ? undefined : rec.queueId,
+      queueId: queued ? rec.queueId : undefined,
       outcome: 'rejected', diagnostic: rec.reply,
       // The other end of an smtpd session is the client; the refusal is this host's own.
       remoteHost: rec.client.host, remoteIp: rec.client.ip,
       reporter: env.host, answeredBy: { host: env.host },
       data: { stage: rec.stage },
-    }, this.ctx.classifier)];
+    };
+    if (queued && this.rangeQueue && !this.rangeQueue.known(k) && (parts.sender === undefined || parts.messageId === undefined)) {
+      return this.fixedLater(k, parts, parts.sender === undefined, parts.messageId === undefined);
+    }
+    return [buildEvent(parts, this.ctx.classifier)];
   }
 
   /** qmgr gave up on a message: every recipient still deferred in it expired with its last reply. */
   private expired(env: SyslogEnvelope, line: number, k: string, queueId: string, from: string): DeliveryEvent[] | null {
-    const entry = this.queue.get(k);
-    const pending = entry?.deferred ? [...entry.deferred.values()] : [];
-    if (entry) entry.deferred = undefined;
-    if (pending.length === 0) return null;
-    return pending.map((d) => {
-      const reply = parseRemoteReply(d.text ?? '');
-      const relay = parseRelay(d.relay ?? '');
-      const remoteHost = reply.remoteHost ?? (relay.remote ? relay.host : undefined);
-      const remoteIp = reply.remoteIp ?? (relay.remote ? relay.ip : undefined);
-      return buildEvent({
-        time: env.time, source: 'postfix', origin: { file: this.ctx.file, line },
-        recipient: d.recipient, originalRecipient: d.originalRecipient,
-        sender: from, messageId: entry?.messageId, queueId,
-        outcome: 'expired', status: d.dsn, diagnostic: reply.reply || undefined,
-        remoteHost, remoteIp, reporter: env.host,
-        answeredBy: remoteHost || remoteIp ? { host: remoteHost, ip: remoteIp } : { host: env.host },
-      }, this.ctx.classifier);
-    });
+    const messageId = this.queue.get(k)?.messageId;
+    const q = this.rangeQueue;
+    if (q && !q.known(k)) {
+      // Recipients deferred before the range are not known here: the merge builds these events.
+      const fix: ExpiryFix = { kind: 'expired', key: this.spelledKey(k), ops: q.opsOf(k), time: env.time, host: env.host, line, queueId, from, messageId };
+      q.takeDeferred(k);
+      const stand = buildEvent({ time: env.time, source: 'postfix', origin: { file: this.ctx.file, line }, recipient: '', outcome: 'expired', answeredBy: {} }, this.ctx.classifier);
+      this.ctx.range!.fixes.set(stand, fix);
+      return [stand];
+    }
+    const events = expiredEvents(this.queue.takeDeferred(k), { time: env.time, host: env.host, file: this.ctx.file, line, queueId, from, messageId }, this.ctx.classifier);
+    return events.length ? events : null;
   }
+}
+
+/** Where and by what qmgr expired a message (see expiredEvents). */
+export interface Expiry {
+  time: number;
+  host: string;
+  file: string;
+  line: number;
+  queueId: string;
+  from: string;
+  messageId: string | undefined;
+}
+
+/** The events of recipients still deferred when qmgr expired their message, each with its last reply. */
+export function expiredEvents(pending: readonly DeferredRecipient[], at: Expiry, classifier: Classifier): DeliveryEvent[] {
+  return pending.map((d) => {
+    const reply = parseRemoteReply(d.text ?? '');
+    const relay = parseRelay(d.relay ?? '');
+    const remoteHost = reply.remoteHost ?? (relay.remote ? relay.host : undefined);
+    const remoteIp = reply.remoteIp ?? (relay.remote ? relay.ip : undefined);
+    return buildEvent({
+      time: at.time, source: 'postfix', origin: { file: at.file, line: at.line },
+      recipient: d.recipient, originalRecipient: d.originalRecipient,
+      sender: at.from, messageId: at.messageId, queueId: at.queueId,
+      outcome: 'expired', status: d.dsn, diagnostic: reply.reply || undefined,
+      remoteHost, remoteIp, reporter: at.host,
+      answeredBy: remoteHost || remoteIp ? { host: remoteHost, ip: remoteIp } : { host: at.host },
+    }, classifier);
+  });
 }
 
 /** True for the program field of a Postfix daemon: `postfix/smtp`, `postfix-out/submission/smtpd`, `/postfix-script`. */

@@ -3,6 +3,7 @@
 import type { Classifier } from '../classify/classify.js';
 import type { LineBatch } from '../io/lines.js';
 import type { BounceClass, DeliveryEvent, HostRef, InputFormat } from '../types.js';
+import type { RangeRead, ResumeState } from './range.js';
 
 export interface InputStats {
   file: string;
@@ -44,14 +45,21 @@ export function countUnrecognised(stats: InputStats, line: number): void {
   if (stats.firstUnrecognised === undefined) stats.firstUnrecognised = line;
 }
 
-const MAX_OTHER_PROGRAMS = 200;
+/** Programs counted by name; the lines of later ones are counted together. */
+export const MAX_OTHER_PROGRAMS = 200;
+export const MORE_PROGRAMS = '(more programs)';
+
 export function countOther(stats: InputStats, program: string): void {
-  stats.otherTotal++;
-  const name = program.length > 40 ? program.slice(0, 40) : program;
+  addOther(stats, program.length > 40 ? program.slice(0, 40) : program, 1);
+}
+
+/** `n` lines of program `name` (already cut to 40 characters). */
+export function addOther(stats: InputStats, name: string, n: number): void {
+  stats.otherTotal += n;
   if (name in stats.other || Object.keys(stats.other).length < MAX_OTHER_PROGRAMS) {
-    stats.other[name] = (stats.other[name] ?? 0) + 1;
+    stats.other[name] = (stats.other[name] ?? 0) + n;
   } else {
-    stats.other['(more programs)'] = (stats.other['(more programs)'] ?? 0) + 1;
+    stats.other[MORE_PROGRAMS] = (stats.other[MORE_PROGRAMS] ?? 0) + n;
   }
 }
 
@@ -99,6 +107,10 @@ export interface ReadContext extends ReadOptions {
   /** Reference time for the year of syslog lines (file mtime or gzip header). */
   referenceTime?: number;
   referenceFrom?: string;
+  /** Reading one byte range apart from the lines before it (syslog logs only; see ingest/parallel). */
+  range?: RangeRead;
+  /** Resuming in the middle of a log with the state the lines before left (syslog logs only). */
+  resume?: ResumeState;
 }
 
 export interface Reader {

@@ -23,13 +23,42 @@ export interface ClockOptions {
   referenceFrom?: string;
   /** Called once with the year assumed, for stderr. */
   notice?: (text: string) => void;
+  /** Where a clock resumes reading in the middle of a file (the state after the line before); no notice then. */
+  start?: ClockState;
+}
+
+/** What the year of the next BSD line depends on: the year and month of the line before. */
+export interface ClockState {
+  year: number;
+  lastMonth: number;
+}
+
+/**
+ * The year rule, one line at a time: years roll forward when the month jumps back by more than six
+ * (December → January). A month more than six ahead is a late line from before the new year
+ * (interleaved writers): it belongs to the year before and leaves the state as it was.
+ */
+export function clockStep(state: ClockState, month: number): { year: number; next: ClockState } {
+  if (month < state.lastMonth - 6) {
+    const year = state.year + 1;
+    return { year, next: { year, lastMonth: month } };
+  }
+  if (month > state.lastMonth + 6) return { year: state.year - 1, next: state };
+  return { year: state.year, next: { year: state.year, lastMonth: month } };
+}
+
+/** The year of a file's first line: `--year`, else the reference time's year (minus one when the month lies after the reference month). */
+export function firstYear(opts: ClockOptions, month: number): number {
+  if (opts.year !== undefined) return opts.year;
+  const ref = new Date(opts.referenceTime ?? Date.now());
+  const refYear = ref.getUTCFullYear();
+  return month > ref.getUTCMonth() + 1 ? refYear - 1 : refYear;
 }
 
 /**
  * Years for BSD timestamps. The first line's year is `--year`, else the reference time's year —
  * minus one when the first line's month lies after the reference month (a file whose lines
- * start in December and whose mtime is in January). Years then roll forward when the month
- * jumps back by more than six (December → January). Logs span less than a year.
+ * start in December and whose mtime is in January). Then `clockStep`. Logs span less than a year.
  */
 export class SyslogClock {
   private year: number | undefined;
@@ -37,18 +66,27 @@ export class SyslogClock {
   /** Month, day, hour and minute of the cached minute, as one small integer. */
   private cacheKey = -1;
   private cacheMs = 0;
+  /** The first line's month, the year given it and the state after it (checked when a worker's range is merged). */
+  first: { month: number; year: number; state: ClockState } | undefined;
 
-  constructor(private readonly opts: ClockOptions) {}
+  constructor(private readonly opts: ClockOptions) {
+    if (opts.start) {
+      this.year = opts.start.year;
+      this.lastMonth = opts.start.lastMonth;
+    }
+  }
+
+  /** The state after the last line read; undefined before any BSD line. */
+  get state(): ClockState | undefined {
+    return this.year === undefined ? undefined : { year: this.year, lastMonth: this.lastMonth };
+  }
 
   toUtc(month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
     if (this.year === undefined) {
+      this.year = firstYear(this.opts, month);
       if (this.opts.year !== undefined) {
-        this.year = this.opts.year;
         this.opts.notice?.(`year ${this.year} taken for its first line (--year)`);
       } else {
-        const ref = new Date(this.opts.referenceTime ?? Date.now());
-        const refYear = ref.getUTCFullYear();
-        this.year = month > ref.getUTCMonth() + 1 ? refYear - 1 : refYear;
         const from = this.opts.referenceTime === undefined ? 'the current date (no file time for this input)' : `its ${this.opts.referenceFrom ?? 'modification time'}`;
         this.opts.notice?.(`year ${this.year} assumed for its first line, from ${from}; use --year to set it`);
       }
@@ -58,9 +96,11 @@ export class SyslogClock {
       this.cacheKey = -1;
     } else if (month > this.lastMonth + 6) {
       // A late line from before the new year (interleaved writers): it belongs to the year before.
+      this.first ??= { month, year: this.year - 1, state: { year: this.year, lastMonth: this.lastMonth } };
       return zonedToUtc(this.opts.tz, this.year - 1, month, day, hour, minute, second, ms);
     }
     this.lastMonth = month;
+    this.first ??= { month, year: this.year, state: { year: this.year, lastMonth: month } };
     // Fields of two digits each (a malformed `25:61` included): one distinct small integer per minute.
     const key = ((month * 100 + day) * 100 + hour) * 100 + minute;
     if (key !== this.cacheKey) {

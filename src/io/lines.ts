@@ -29,11 +29,19 @@ const DECODE_PIECE_BYTES = 64 * 1024;
 
 const decode = (b: Buffer): string => (isAscii(b) ? b.toString('latin1') : b.toString('utf8'));
 
-export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStats, maxLine = MAX_LINE_BYTES): AsyncGenerator<LineBatch> {
-  let sep = -1;
+/** Where a part of an input starts (a byte range read by a worker, see ingest/parallel). */
+export interface LineStart {
+  /** Number of the first line. */
+  first: number;
+  /** The input's line separator, found by whoever read its start. */
+  sep: 0x0a | 0x0d;
+}
+
+export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStats, maxLine = MAX_LINE_BYTES, start?: LineStart): AsyncGenerator<LineBatch> {
+  let sep: number = start?.sep ?? -1;
   let carry: Buffer | undefined;
   let skipping = false;
-  let next = 1;
+  let next = start?.first ?? 1;
 
   for await (let chunk of chunks) {
     if (chunk.length === 0) continue;

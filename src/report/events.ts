@@ -1,7 +1,7 @@
 /** The events export: NDJSON (reads back as input) or CSV, written as events stream past. */
 
 import { stringify } from 'csv-stringify/sync';
-import type { DeliveryEvent } from '../types.js';
+import type { BounceClass, DeliveryEvent } from '../types.js';
 import { guardCell } from './cells.js';
 
 export const EVENT_FORMATS = ['ndjson', 'csv'] as const;
@@ -34,4 +34,42 @@ export function eventsNdjson(events: readonly DeliveryEvent[]): string {
   let s = '';
   for (const e of events) s += JSON.stringify(e) + '\n';
   return s;
+}
+
+/** Which events an export keeps (`events --class`, `--since`, `--until`). */
+export interface EventSelection {
+  classes?: readonly BounceClass[];
+  since?: number;
+  until?: number;
+}
+
+/** An export: its format and the events it keeps. Plain data, so a worker thread can be given it. */
+export interface EventRender {
+  format: EventFormat;
+  select: EventSelection;
+}
+
+function selects(sel: EventSelection): (e: DeliveryEvent) => boolean {
+  const classes = sel.classes ? new Set(sel.classes) : undefined;
+  const { since, until } = sel;
+  return (e) => {
+    if (classes && !classes.has(e.class)) return false;
+    if (since !== undefined || until !== undefined) {
+      const t = Date.parse(e.time);
+      if (since !== undefined && t < since) return false;
+      if (until !== undefined && t > until) return false;
+    }
+    return true;
+  };
+}
+
+/** The export's text of a batch of events: the kept ones, as NDJSON lines or CSV rows ('' when none). */
+export function eventRenderer(render: EventRender): (events: readonly DeliveryEvent[]) => string {
+  const { select } = render;
+  const keep = select.classes || select.since !== undefined || select.until !== undefined ? selects(select) : undefined;
+  const write = render.format === 'csv' ? eventsCsvRows : eventsNdjson;
+  return (events) => {
+    const kept = keep ? events.filter(keep) : events;
+    return kept.length ? write(kept) : '';
+  };
 }

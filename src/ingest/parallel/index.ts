@@ -1,0 +1,208 @@
+/**
+ * A large plain Postfix syslog file read by worker threads, one byte range each (16 MiB, cut at
+ * line starts), the results joined in order on this thread: the output is the same as reading the
+ * file in order, byte for byte (test/ingest/parallel.test.ts).
+ *
+ * A range is read without the lines before it: it assumes a clock state at its start (the latest
+ * joined range's end) and an empty Postfix queue. The merge carries the real state across
+ * (merge.ts): the queue entries still open, the deferred recipients, the year; it rebuilds the
+ * events that needed a sender or Message-ID logged before the range, and checks the clock. When a
+ * range cannot be joined so — its first line would have had another year, an Exim line (whose
+ * state is not carried), the queue near its cap, too many other programs to count, a line longer
+ * than a range — the file is read in order from that range on, with the state carried so far.
+ */
+
+import { Worker } from 'node:worker_threads';
+import { closeSync, openSync } from 'node:fs';
+import type { Classifier } from '../../classify/classify.js';
+import { SIGNATURES } from '../../classify/signatures.js';
+import { splitLines, type LineStats } from '../../io/lines.js';
+import { MAX_LINE_BYTES } from '../../limits.js';
+import { eventRenderer, type EventRender } from '../../report/events.js';
+import type { BounceClass } from '../../types.js';
+import { syslogReader } from '../maillog.js';
+import type { InputStats } from '../reader.js';
+import type { ClockState } from '../syslog.js';
+import { addStats, carryClock, carryQueue, queueStaysUnderCap, recountExpiry, resolveFix, statsAddUp, type CarriedState } from './merge.js';
+import type { FromWorker, RangeResult, ToWorker } from './protocol.js';
+import { chunksFrom, lineStartAt } from './ranges.js';
+import type { WorkerSetup } from './worker.js';
+
+/** Bytes per range: large enough that the few events crossing a border do not matter, small enough to hold two per thread. */
+export const RANGE_BYTES = 16 << 20;
+/** Files from this size are read in ranges (smaller ones do not repay starting the threads). */
+export const PARALLEL_MIN_BYTES = 2 * RANGE_BYTES;
+
+export interface RangesReport {
+  ranges: number;
+  /** Index of the range from which the file was read in order, and why. */
+  inOrderFrom?: number;
+  why?: string;
+}
+
+export interface ParallelRead {
+  path: string;
+  /** The input's name in events and messages. */
+  file: string;
+  size: number;
+  /** The input's counters, added up as ranges are joined. */
+  stats: InputStats;
+  /** The input's line counters (over-long lines). */
+  lineStats: LineStats;
+  tz: string;
+  year?: number;
+  referenceTime?: number;
+  referenceFrom?: string;
+  classifier: Classifier;
+  keepClasses?: ReadonlySet<BounceClass>;
+  render: EventRender;
+  threads: number;
+  rangeBytes?: number;
+  /** The clock state after the file's first line (from its head): what early ranges assume. */
+  headClock?: ClockState;
+  progress?: (bytes: number) => void;
+  /** Told at the end how the file was read (tests, bench). */
+  report?: (r: RangesReport) => void;
+}
+
+interface Pending {
+  resolve: (r: RangeResult | string) => void;
+  promise: Promise<RangeResult | string>;
+  worker?: Worker;
+  count?: number;
+  start?: number;
+  firstSent?: boolean;
+}
+
+/** The export's text of the file, in order (as strings and UTF-8 bytes); see the module comment. */
+export async function* readRangesApart(job: ParallelRead): AsyncGenerator<string | Uint8Array> {
+  const rangeBytes = job.rangeBytes ?? RANGE_BYTES;
+  const n = Math.ceil(job.size / rangeBytes);
+  const render = eventRenderer(job.render);
+  const setup: WorkerSetup = {
+    path: job.path, file: job.file, size: job.size, tz: job.tz, year: job.year, referenceTime: job.referenceTime,
+    referenceFrom: job.referenceFrom, userRows: job.classifier.rows.slice(0, job.classifier.rows.length - SIGNATURES.length),
+    keepClasses: job.keepClasses ? [...job.keepClasses] : undefined, render: job.render, maxRangeBytes: rangeBytes + 4 * MAX_LINE_BYTES,
+  };
+  const threads = Math.max(1, Math.min(job.threads, n));
+  const workers: Worker[] = [];
+  const idle: Worker[] = [];
+  const pending: (Pending | undefined)[] = [];
+  let dispatched = 0;
+  let joined = 0;
+  let linesKnown = 0;
+  let nextFirst = 1;
+  /** First line of the range being joined. */
+  let joinedLine = 1;
+  const state: CarriedState = { queue: new Map() };
+
+  const pendingOf = (k: number): Pending => {
+    let p = pending[k];
+    if (!p) {
+      let resolve!: Pending['resolve'];
+      const promise = new Promise<RangeResult | string>((r) => { resolve = r; });
+      p = pending[k] = { resolve, promise };
+    }
+    return p;
+  };
+  /** Each handed-out range's first line number, as soon as the ranges before it are counted. */
+  const sendFirsts = (): void => {
+    while (linesKnown < dispatched) {
+      const p = pending[linesKnown]!;
+      if (!p.firstSent) {
+        p.firstSent = true;
+        p.worker!.postMessage({ type: 'first', index: linesKnown, line: nextFirst } satisfies ToWorker);
+      }
+      if (p.count === undefined) return;
+      nextFirst += p.count;
+      linesKnown++;
+    }
+  };
+  let clockHint = job.headClock;
+  /** Ranges handed out at most this far ahead of the one being joined: their text waits in memory. */
+  const ahead = threads + 1;
+  const dispatch = (): void => {
+    while (idle.length && dispatched < n && dispatched < joined + ahead) {
+      const w = idle.shift()!;
+      const k = dispatched++;
+      pendingOf(k).worker = w;
+      const clockStart = k === 0 ? undefined : clockHint;
+      w.postMessage({ type: 'range', index: k, from: k * rangeBytes, to: Math.min(job.size, (k + 1) * rangeBytes), clockStart } satisfies ToWorker);
+    }
+    sendFirsts();
+  };
+
+  for (let i = 0; i < threads; i++) {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
+    w.on('message', (m: FromWorker) => {
+      const p = pendingOf(m.index);
+      if (m.type === 'lines') {
+        p.start = m.start;
+        if (m.tooLong) { p.resolve(`a line longer than a range near byte ${m.start}`); idle.push(w); dispatch(); return; }
+        p.count = m.count;
+        sendFirsts();
+      } else {
+        p.resolve(m.type === 'done' ? m.result : `a worker failed: ${m.message}`);
+        idle.push(w);
+        dispatch();
+      }
+    });
+    w.on('error', (err) => {
+      for (const p of pending) if (p?.worker === w) p.resolve(`a worker failed: ${err.message}`);
+    });
+    workers.push(w);
+    idle.push(w);
+  }
+
+  let why: string | undefined;
+  try {
+    dispatch();
+    for (; joined < n; joined++) {
+      const r = await pendingOf(joined).promise;
+      if (typeof r === 'string') { why = r; break; }
+      if (r.anomaly) { why = r.anomaly; break; }
+      if (!statsAddUp(r.stats)) { why = 'too many other programs to count apart'; break; }
+      const clock = carryClock(state.clock, r.clock);
+      if (!clock.ok) { why = 'the year at its start was not the one assumed'; break; }
+      if (!queueStaysUnderCap(state, r.queue)) { why = 'the Postfix queue near its cap'; break; }
+      for (const item of r.items) {
+        if (item instanceof Uint8Array) { yield item; continue; }
+        const events = resolveFix(item, state.queue, job.file, job.classifier);
+        if (item.kind === 'expired') recountExpiry(r.stats, events.length);
+        const text = render(events);
+        if (text) yield text;
+      }
+      addStats(job.stats, r.stats);
+      job.lineStats.overlong += r.stats.overlong;
+      carryQueue(state.queue, r.queue);
+      state.clock = clock.after;
+      if (state.clock) clockHint = state.clock;
+      job.progress?.(r.bytes);
+      joinedLine += pending[joined]!.count!;
+      pending[joined] = undefined;
+      dispatch();
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  job.report?.({ ranges: n, inOrderFrom: why === undefined ? undefined : joined, why });
+  if (why === undefined) return;
+
+  // Read in order from range `joined` on, with the state carried so far.
+  let start = pending[joined]?.start;
+  if (start === undefined) {
+    const fd = openSync(job.path, 'r');
+    try { start = lineStartAt(fd, joined * rangeBytes, job.size); } finally { closeSync(fd); }
+  }
+  const ctx = {
+    file: job.file, run: { shared: new Map<string, unknown>() }, stats: job.stats, tz: job.tz, year: job.year,
+    referenceTime: job.referenceTime, referenceFrom: job.referenceFrom, classifier: job.classifier, keepClasses: job.keepClasses,
+    resume: { clock: state.clock, queue: state.queue },
+  };
+  const lines = splitLines(chunksFrom(job.path, start), job.lineStats, MAX_LINE_BYTES, { first: joinedLine, sep: 0x0a });
+  for await (const batch of syslogReader.read(lines, ctx)) {
+    const text = render(batch);
+    if (text) yield text;
+  }
+  job.progress?.(job.size - start);
+}

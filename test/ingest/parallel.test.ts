@@ -1,0 +1,173 @@
+/**
+ * A log read in byte ranges by worker threads (ingest/parallel) gives the export that reading it in
+ * order gives, byte for byte, counters included — with ranges small enough that messages, deferred
+ * recipients and the new year cross their borders, and where a range must be read in order.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, openSync, closeSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generatePostfixLog } from '../../bench/generate.js';
+import { readRenderedEvents, type ReadEventsOptions } from '../../src/ingest/index.js';
+import type { RangesReport } from '../../src/ingest/parallel/index.js';
+import { alignedChunks, countLines, lineStartAt } from '../../src/ingest/parallel/ranges.js';
+import type { EventRender } from '../../src/report/events.js';
+import { READ_CHUNK_BYTES } from '../../src/limits.js';
+import { corpus, fixture, NO_SHARED, SHARED } from '../helpers/paths.js';
+
+const NDJSON: EventRender = { format: 'ndjson', select: {} };
+
+interface Read {
+  text: string;
+  inputs: string;
+  reports: RangesReport[];
+}
+
+async function read(names: string[], threads: number, rangeBytes: number, render = NDJSON, options: ReadEventsOptions = {}): Promise<Read> {
+  const reports: RangesReport[] = [];
+  const stream = readRenderedEvents(names, { year: 2024, ...options, threads, ranges: { bytes: rangeBytes, minBytes: 1, report: (_f, r) => reports.push(r) } }, render);
+  const parts: string[] = [];
+  for await (const t of stream) parts.push(typeof t === 'string' ? t : Buffer.from(t).toString('utf8'));
+  return { text: parts.join(''), inputs: JSON.stringify({ inputs: stream.inputs, errors: stream.errors }), reports };
+}
+
+async function assertSameInRanges(names: string[], rangeBytes: number, render = NDJSON, options: ReadEventsOptions = {}, inRanges = true): Promise<Read> {
+  const inOrder = await read(names, 1, rangeBytes, render, options);
+  assert.equal(inOrder.reports.length, 0, 'one thread reads in order');
+  for (const threads of [2, 3]) {
+    const apart = await read(names, threads, rangeBytes, render, options);
+    if (inRanges) assert.ok(apart.reports.length > 0, 'the file was read in ranges');
+    assert.equal(apart.text, inOrder.text, `${threads} threads: the export differs from reading in order`);
+    assert.equal(apart.inputs, inOrder.inputs, `${threads} threads: the counters differ`);
+    if (threads === 2) return { ...apart, text: inOrder.text };
+  }
+  throw new Error('unreachable');
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'bouncelens-ranges-'));
+const generated = path.join(dir, 'generated.log');
+
+test('ranges: a generated relay log (3 MB, 48 ranges) exports the same NDJSON, CSV and class selection', async () => {
+  await generatePostfixLog(generated, 3_000_000, 11);
+  const all = await assertSameInRanges([generated], 64 * 1024);
+  assert.equal(all.reports[0]!.inOrderFrom, undefined, `no range was read in order (${all.reports[0]!.why})`);
+  assert.ok(all.reports[0]!.ranges >= 45);
+  assert.ok(all.text.split('\n').length > 4000, 'the export has the log\'s events');
+  await assertSameInRanges([generated], 64 * 1024, { format: 'csv', select: {} });
+  const unknown = await assertSameInRanges([generated], 64 * 1024, { format: 'ndjson', select: { classes: ['user-unknown'] } }, { keepClasses: new Set(['user-unknown']) });
+  assert.ok(unknown.text.length > 0 && unknown.text.split('\n').slice(0, -1).every((l) => JSON.parse(l).class === 'user-unknown'));
+  const since = Date.UTC(2024, 10, 26, 12), until = Date.UTC(2024, 10, 27, 1);
+  await assertSameInRanges([generated], 64 * 1024, { format: 'ndjson', select: { since, until } });
+});
+
+test('ranges: messages cut by range borders get their sender and Message-ID from the lines before', async () => {
+  // 1 KiB ranges: most messages of the generated log cross a border.
+  const small = path.join(dir, 'small.log');
+  await generatePostfixLog(small, 200_000, 5);
+  const r = await assertSameInRanges([small], 1024);
+  assert.equal(r.reports[0]!.inOrderFrom, undefined, `no range was read in order (${r.reports[0]!.why})`);
+  const bounced = r.text.split('\n').slice(0, -1).map((l) => JSON.parse(l)).filter((e) => e.outcome === 'bounced');
+  assert.ok(bounced.length > 5);
+  for (const e of bounced) assert.ok(e.sender && e.messageId, `line ${e.origin.line} has its sender and Message-ID`);
+});
+
+/** A relay log where a deferred recipient expires two days (many ranges) later, and a queue id is used again. */
+function expiryLog(): string {
+  const lines: string[] = [];
+  const at = (i: number): string => {
+    const t = new Date(Date.UTC(2024, 10, 26, 8) + i * 20_000);
+    const mon = 'Nov';
+    return `${mon} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
+  };
+  let i = 0;
+  lines.push(`${at(i)} relay1 postfix/cleanup[301]: 5F0A1B2C3D: message-id=<held.1@app.example.net>`);
+  lines.push(`${at(i)} relay1 postfix/qmgr[880]: 5F0A1B2C3D: from=<billing@example.net>, size=2100, nrcpt=2 (queue active)`);
+  lines.push(`${at(++i)} relay1 postfix/smtp[302]: 5F0A1B2C3D: to=<carol@example.org>, relay=mx.example.org[203.0.113.5]:25, delay=2, delays=0/0/1/1, dsn=4.2.2, status=deferred (host mx.example.org[203.0.113.5] said: 452 4.2.2 <carol@example.org>: Mailbox full (in reply to RCPT TO command))`);
+  lines.push(`${at(i)} relay1 postfix/smtp[302]: 5F0A1B2C3D: to=<dan@example.org>, relay=mx.example.org[203.0.113.5]:25, delay=2, delays=0/0/1/1, dsn=4.4.1, status=deferred (connect to mx.example.org[203.0.113.5]:25: Connection timed out)`);
+  for (let m = 0; m < 400; m++) {
+    const q = (0xa0000 + m).toString(16).toUpperCase();
+    lines.push(`${at(++i)} relay1 postfix/smtpd[400]: ${q}: client=app.example.net[198.51.100.20]`);
+    lines.push(`${at(i)} relay1 postfix/cleanup[401]: ${q}: message-id=<m${m}@app.example.net>`);
+    lines.push(`${at(i)} relay1 postfix/qmgr[880]: ${q}: from=<news@example.net>, size=900, nrcpt=1 (queue active)`);
+    if (m === 150) lines.push(`${at(i)} relay1 postfix/smtp[302]: 5F0A1B2C3D: to=<dan@example.org>, relay=mx.example.org[203.0.113.5]:25, delay=9000, delays=0/0/1/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)`);
+    const status = m % 7 === 0 ? 'bounced (host mx.example.com[192.0.2.10] said: 550 5.1.1 <u' + m + '@example.com>: Recipient address rejected: User unknown (in reply to RCPT TO command))' : 'sent (250 2.0.0 Ok)';
+    lines.push(`${at(i)} relay1 postfix/smtp[402]: ${q}: to=<u${m}@example.com>, relay=mx.example.com[192.0.2.10]:25, delay=1, delays=0/0/0.5/0.5, dsn=${m % 7 === 0 ? '5.1.1' : '2.0.0'}, status=${status}`);
+    lines.push(`${at(i)} relay1 postfix/qmgr[880]: ${q}: removed`);
+  }
+  lines.push(`${at(++i)} relay1 postfix/qmgr[880]: 5F0A1B2C3D: from=<billing@example.net>, status=expired, returned to sender`);
+  lines.push(`${at(i)} relay1 postfix/qmgr[880]: 5F0A1B2C3D: removed`);
+  // The same queue id again, several ranges later, its sender not logged (a grep'ed log): none is carried over.
+  for (let m = 0; m < 40; m++) lines.push(`${at(++i)} relay1 postfix/smtpd[400]: connect from app.example.net[198.51.100.20]`);
+  lines.push(`${at(++i)} relay1 postfix/smtp[302]: 5F0A1B2C3D: to=<erin@example.org>, relay=mx.example.org[203.0.113.5]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.example.org[203.0.113.5] said: 550 5.1.1 <erin@example.org>: User unknown (in reply to RCPT TO command))`);
+  return lines.join('\n') + '\n';
+}
+
+test('ranges: recipients deferred before a range expire in it with their last reply; a queue id used again after its removal starts afresh', async () => {
+  const file = path.join(dir, 'expiry.log');
+  writeFileSync(file, expiryLog());
+  const r = await assertSameInRanges([file], 2048);
+  assert.equal(r.reports[0]!.inOrderFrom, undefined, `no range was read in order (${r.reports[0]!.why})`);
+  const events = r.text.split('\n').slice(0, -1).map((l) => JSON.parse(l));
+  const expired = events.filter((e) => e.outcome === 'expired');
+  assert.deepEqual(expired.map((e) => [e.recipient, e.sender, e.messageId, e.status]), [['carol@example.org', 'billing@example.net', 'held.1@app.example.net', '4.2.2']],
+    'dan was delivered in between, so carol alone expires, with the Message-ID of the first range');
+  const erin = events.find((e) => e.recipient === 'erin@example.org');
+  assert.deepEqual([erin.queueId, erin.sender, erin.messageId], ['5F0A1B2C3D', undefined, undefined], 'the removed message\'s sender and Message-ID are not carried to the queue id used again');
+});
+
+test('ranges: an Exim line, and the new year, make the file read in order from their range on', async () => {
+  const file = path.join(dir, 'mixed.log');
+  const base = expiryLog().split('\n');
+  base.splice(900, 0, 'Nov 26 13:00:00 relay1 exim[77]: 2024-11-26 13:00:00 1tF5Ab-000123-Xy <= news@example.net H=app.example.net [198.51.100.20] P=esmtp S=900');
+  writeFileSync(file, base.join('\n'));
+  const r = await assertSameInRanges([file], 4096);
+  assert.ok(r.reports[0]!.inOrderFrom! > 0, 'ranges before the Exim line were joined');
+  assert.match(r.reports[0]!.why!, /Exim line/);
+
+  const rollover = path.join(dir, 'rollover.log');
+  const text = expiryLog().split('\n').map((l, i) => (i > 1200 && l ? l.replace(/^Nov 2\d/, 'Jan  1') : l.replace(/^Nov/, 'Dec'))).join('\n');
+  writeFileSync(rollover, text);
+  const y = await assertSameInRanges([rollover], 4096);
+  assert.match(y.text, /"time":"2025-01-01T/, 'the lines after the new year are in 2025');
+  assert.match(y.text, /"time":"2024-12-/);
+});
+
+test('ranges: the fixtures and the corpus logs export the same in tiny ranges', async () => {
+  for (const f of [fixture('postfix', 'relay.log'), fixture('incident', 'inputs', 'relay1-mail.log'), fixture('incident', 'inputs', 'mx-mail.log'), fixture('postfix', 'rsyslog-iso.log')]) {
+    await assertSameInRanges([f], 300);
+  }
+});
+
+test('ranges: the corpus Postfix logs export the same in tiny ranges', { skip: NO_SHARED }, async () => {
+  const logs = readdirSync(corpus('logs', 'postfix')).filter((f) => f.endsWith('.log')).map((f) => corpus('logs', 'postfix', f));
+  assert.ok(SHARED && logs.length >= 8);
+  let inRanges = 0;
+  for (const f of logs) {
+    // Some are not syslog files (logwatch output, grok samples): those are read in order anyway.
+    if ((await assertSameInRanges([f], 700, NDJSON, {}, false)).reports.length) inRanges++;
+  }
+  assert.ok(inRanges >= 8, `${inRanges} corpus logs read in ranges`);
+});
+
+test('ranges: borders at line starts, lines counted as splitLines numbers them, chunks cut where reading in order cuts them', () => {
+  const file = path.join(dir, 'borders.log');
+  writeFileSync(file, 'aaa\nbb\n\ncccc');
+  const fd = openSync(file, 'r');
+  try {
+    assert.deepEqual([0, 1, 3, 4, 5, 7, 8, 9, 13, 20].map((p) => lineStartAt(fd, p, 13)), [0, 4, 4, 4, 7, 7, 8, 13, 13, 13]);
+  } finally {
+    closeSync(fd);
+  }
+  assert.equal(countLines(Buffer.from('aaa\nbb\n\ncccc')), 4);
+  assert.equal(countLines(Buffer.from('aaa\n')), 1);
+  assert.equal(countLines(Buffer.alloc(0)), 0);
+});
+
+test('ranges: chunks of a range end at the file offsets where reading in order ends its chunks', async () => {
+  const bytes = Buffer.alloc(READ_CHUNK_BYTES * 2 + 10);
+  const sizes: number[] = [];
+  for await (const c of alignedChunks(bytes, READ_CHUNK_BYTES - 6)) sizes.push(c.length);
+  assert.deepEqual(sizes, [6, READ_CHUNK_BYTES, READ_CHUNK_BYTES, 4]);
+});
