@@ -27,6 +27,7 @@ function addReadingFlags(cmd: Command): Command {
     .option('--until <time>', 'report only events at or before this ISO 8601 time (no offset = UTC)')
     .option('--signatures <file>', 'extra signatures (JSON, same shape as the built-in table), tried first')
     .option('--max-input-bytes <size>', 'cap on decompressed bytes per input (e.g. 500M, 64G)', '64G')
+    .option('--threads <n>', 'threads reading a large plain Postfix log in ranges (events: the CPU count, at most 4; analyze: 1, which reads in order)')
     .option('--quiet', 'no informational notes on stderr (warnings and errors stay)');
 }
 
@@ -52,8 +53,7 @@ function program(): Command {
       .argument('[inputs...]', 'files, directories, globs, or - for stdin', [])
       .addOption(new Option('--format <format>', 'ndjson or csv').default('ndjson'))
       .option('-o, --output <file>', 'write to this file instead of stdout')
-      .option('--class <class>', 'keep only events of these classes (comma-separated, repeatable)', collect)
-      .option('--threads <n>', 'threads reading a large plain Postfix log in ranges (default: the CPU count, at most 4; 1 reads in order)'),
+      .option('--class <class>', 'keep only events of these classes (comma-separated, repeatable)', collect),
   ).action(async (inputs: string[], flags: EventsFlags) => {
     process.exitCode = await (await import('./commands/events.js')).runEvents(inputs, flags);
   });

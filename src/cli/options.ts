@@ -10,8 +10,15 @@ import { DEFAULT_MAX_INPUT_BYTES } from '../limits.js';
 import { checkTimeZone, parseFlagTime } from '../time.js';
 import { BOUNCE_CLASSES, INPUT_FORMATS, type BounceClass, type InputFormat } from '../types.js';
 
-/** Threads by default (`--threads`): past four, joining the ranges in order is the limit. */
+/** Threads of `events` by default (`--threads`): past four, joining the ranges in order is the limit. */
 const MAX_DEFAULT_THREADS = 4;
+
+/**
+ * `events` reads a large log on every core by default; `analyze` in order unless asked: its
+ * correlator runs on the main thread, and on two cores the ranges saved a tenth of the time for
+ * 1.7× the memory (bench/NOTES.md).
+ */
+export type ThreadsDefault = 'cores' | 'one';
 
 /** Reading flags shared by `analyze` and `events`, as commander hands them over. */
 export interface RawReadingFlags {
@@ -62,7 +69,7 @@ export function parseByteSize(flag: string, text: string): number {
   return parsePositiveInt(flag, m[1]!) * mult;
 }
 
-export async function resolveReading(raw: RawReadingFlags): Promise<ReadingSettings> {
+export async function resolveReading(raw: RawReadingFlags, threadsDefault: ThreadsDefault = 'one'): Promise<ReadingSettings> {
   let inputFormat: InputFormat | undefined;
   if (raw.inputFormat !== undefined) {
     if (!(INPUT_FORMATS as readonly string[]).includes(raw.inputFormat)) {
@@ -85,7 +92,7 @@ export async function resolveReading(raw: RawReadingFlags): Promise<ReadingSetti
   const until = raw.until === undefined ? undefined : parseFlagTime('--until', raw.until);
   if (since !== undefined && until !== undefined && since > until) throw new UsageError('--since is after --until');
   const maxInputBytes = raw.maxInputBytes === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize('--max-input-bytes', raw.maxInputBytes);
-  let threads = Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
+  let threads = threadsDefault === 'cores' ? Math.min(availableParallelism(), MAX_DEFAULT_THREADS) : 1;
   if (raw.threads !== undefined) {
     if (!/^\d{1,2}$/.test(raw.threads) || Number(raw.threads) < 1 || Number(raw.threads) > 64) throw new UsageError(`--threads: '${raw.threads}' is not a number from 1 to 64`);
     threads = Number(raw.threads);

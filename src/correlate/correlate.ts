@@ -8,6 +8,7 @@
 import { MAX_REFUSALS_PER_RECIPIENT } from '../limits.js';
 import { DeliveryTimes } from './deliveries.js';
 import { detach } from '../text.js';
+import { namesLegacyDn } from '../ingest/event.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
 import { mergeAttempts, type Attempt, type Refusal } from './attempts.js';
@@ -79,13 +80,6 @@ export interface Window {
 
 const ROLE_PRIORITY: Record<HostRole, number> = { 'stale-a': 0, old: 1, new: 2, other: 3 };
 const CONNECTION_FAILURE = /connect to |connection (?:refused|timed out|reset)|no route to host|lost connection|network is unreachable/i;
-const LEGACY_TEXT = /IMCEAEX-|\bX500:\/o=/i;
-const LEGACY_RECIPIENT = /^imceaex-/i;
-
-/** An IMCEAEX recipient, or a reply naming an X.500 address: legacyExchangeDN evidence. */
-function isLegacyDn(recipient: string, diagnostic: string | undefined): boolean {
-  return LEGACY_RECIPIENT.test(recipient) || (diagnostic !== undefined && LEGACY_TEXT.test(diagnostic));
-}
 
 function hostKey(ref: HostRef): string {
   return `${ref.host ?? ''}|${ref.ip ?? ''}`;
@@ -107,7 +101,7 @@ export class Correlator {
     if (!e.domain) return;
     const t = parseEventTime(e.time);
     const ref = e.answeredBy;
-    if (e.outcome === 'delivered') { this.delivered(t, e.recipient, e.domain, ref, e.diagnostic); return; }
+    if (e.outcome === 'delivered') { this.delivered(t, e.recipient, e.domain, ref, namesLegacyDn(e.recipient, e.diagnostic)); return; }
     const d = this.domain(e.domain);
     // Copied (detach) only where a map keeps it: most events find their host already there.
     const key = hostKey(ref);
@@ -115,7 +109,7 @@ export class Correlator {
     // A refused or timed-out connection is not an answer: it is counted apart (stale-MX evidence).
     const connectionFailure = answered && !e.smtpCode && CONNECTION_FAILURE.test(e.diagnostic ?? '');
     if (answered && !connectionFailure) recordAnswer(d.log, key, ref, t, detachRef);
-    const legacyDn = isLegacyDn(e.recipient, e.diagnostic);
+    const legacyDn = namesLegacyDn(e.recipient, e.diagnostic);
     const refusal = e.class === 'user-unknown' || e.class === 'domain-not-accepted' || legacyDn;
     if (!refusal) d.eventsByClass[e.class] = (d.eventsByClass[e.class] ?? 0) + 1;
     if (refusal) {
@@ -140,7 +134,7 @@ export class Correlator {
    * A delivery, from its event or handed over by a reader (ReadOptions.onDelivered) already
    * normalised. Its class is always `none`; it counts as an answer by its host unless nobody answered.
    */
-  delivered(t: number, recipient: string, domain: string, ref: HostRef, diagnostic: string | undefined): void {
+  delivered(t: number, recipient: string, domain: string, ref: HostRef, legacyDn: boolean): void {
     const d = this.domain(domain);
     const key = hostKey(ref);
     const answered = ref.host !== undefined || ref.ip !== undefined;
@@ -149,7 +143,7 @@ export class Correlator {
       if (t > h.lastDelivery) h.lastDelivery = t;
     }
     // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
-    if (!isLegacyDn(recipient, diagnostic)) d.eventsByClass.none = (d.eventsByClass.none ?? 0) + 1;
+    if (!legacyDn) d.eventsByClass.none = (d.eventsByClass.none ?? 0) + 1;
     this.recipient(d, recipient).add(t);
   }
 

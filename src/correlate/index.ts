@@ -16,7 +16,7 @@ export async function analyze(names: readonly string[], context: MigrationContex
   const correlator = new Correlator(context);
   // Deliveries come reduced where a reader can (Postfix): nine in ten events, and the correlator keeps
   // only their time, recipient and host.
-  const stream = readEventBatches(names, { ...options, onDelivered: (t, r, dom, h, d) => correlator.delivered(t, r, dom, h, d) });
+  const stream = readEventBatches(names, { ...options, onDelivered: (t, r, dom, h, legacy) => correlator.delivered(t, r, dom, h, legacy) });
   for await (const batch of stream) for (const e of batch) correlator.add(e);
   const analysis = correlator.finish({ since: options.since, until: options.until });
   return { ...analysis, inputs: stream.inputs, errors: stream.errors, skipped: stream.skipped };

@@ -97,15 +97,24 @@ export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent
   return e;
 }
 
+const LEGACY_TEXT = /IMCEAEX-|\bX500:\/o=/i;
+const LEGACY_RECIPIENT = /^imceaex-/i;
+
+/** An IMCEAEX recipient, or a reply naming an X.500 address: legacyExchangeDN evidence (of an event's recipient and cleaned diagnostic). */
+export function namesLegacyDn(recipient: string, diagnostic: string | undefined): boolean {
+  return LEGACY_RECIPIENT.test(recipient) || (diagnostic !== undefined && LEGACY_TEXT.test(diagnostic));
+}
+
 /**
- * Hand a delivery to ReadOptions.onDelivered instead of building its event: the recipient, host
- * and text normalised here as `buildEvent` normalises them, so the consumer keeps what it would
- * have kept of the event. A recipient without a domain is dropped, as the correlator drops its event.
+ * Hand a delivery to ReadOptions.onDelivered instead of building its event: the recipient and host
+ * normalised here as `buildEvent` normalises them, and whether the event would name a legacy DN,
+ * so the consumer keeps what it would have kept of the event. A recipient without a domain is
+ * dropped, as the correlator drops its event.
  */
 export function handOverDelivery(sink: DeliverySink, time: number, recipient: string, answeredBy: HostRef, diagnostic: string | undefined): void {
   const rcpt = normaliseAddress(recipient);
   if (!rcpt.domain) return;
-  sink(time, rcpt.address, rcpt.domain, normaliseHostRef(answeredBy), diagnostic === undefined ? undefined : cleanText(diagnostic) || undefined);
+  sink(time, rcpt.address, rcpt.domain, normaliseHostRef(answeredBy), namesLegacyDn(rcpt.address, diagnostic === undefined ? undefined : cleanText(diagnostic) || undefined));
 }
 
 const LOOPBACK = /^(127\.|::1$|0:0:0:0:0:0:0:1$|::ffff:127\.)/i;

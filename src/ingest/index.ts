@@ -12,7 +12,7 @@ import { splitLines, type LineStats } from '../io/lines.js';
 import { looksUtf16le, openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
 import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES, READ_CHUNK_BYTES } from '../limits.js';
 import { eventRenderer, type EventRender } from '../report/events.js';
-import { PARALLEL_MIN_BYTES, readRangesApart, type RangesReport } from './parallel/index.js';
+import { deliverRangesApart, PARALLEL_MIN_BYTES, renderRangesApart, type ParallelRead, type RangesReport } from './parallel/index.js';
 import { firstYear, parseBsdStamp, type ClockOptions, type ClockState } from './syslog.js';
 import type { BounceClass, DeliveryEvent, InputFormat } from '../types.js';
 import { eventsReader } from './events.js';
@@ -47,7 +47,7 @@ export interface ReadEventsOptions {
   keepClasses?: ReadonlySet<BounceClass>;
   /** Deliveries handed over instead of built as events (see ReadOptions.onDelivered). */
   onDelivered?: DeliverySink;
-  /** Threads reading a large plain Postfix log in ranges (`readRenderedEvents` only); 1: in order. */
+  /** Threads reading a large plain Postfix log in ranges (`readRenderedEvents`, and with `onDelivered`); 1: in order. */
   threads?: number;
   /** Range size and the file size from which ranges are read (tests); how each file was read (tests, bench). */
   ranges?: { bytes?: number; minBytes?: number; report?: (file: string, r: RangesReport) => void };
@@ -160,8 +160,11 @@ interface RangePlan {
   head: Buffer;
 }
 
-/** The export's text of one input read in ranges (see ingest/parallel). */
-async function* readInRanges(source: InputSource, plan: RangePlan, env: ReadEnv, render: EventRender): AsyncGenerator<string | Uint8Array> {
+/**
+ * One input read in ranges (see ingest/parallel): `read` gives the output from the job; the input's
+ * counters and errors go to `env` as reading in order fills them.
+ */
+async function* readInRanges<T>(source: InputSource, plan: RangePlan, env: ReadEnv, read: (job: ParallelRead) => AsyncGenerator<T>): AsyncGenerator<T> {
   const { options } = env;
   const stats = newStats(source.name);
   stats.format = syslogReader.format;
@@ -170,10 +173,10 @@ async function* readInRanges(source: InputSource, plan: RangePlan, env: ReadEnv,
   const tz = options.tz ?? 'UTC';
   const { progress, ranges } = options;
   try {
-    yield* readRangesApart({
+    yield* read({
       path: plan.path, file: source.name, size: plan.size, stats, lineStats, tz, year: options.year,
       referenceTime: plan.mtimeMs, referenceFrom: 'modification time', classifier: env.classifier, keepClasses: options.keepClasses,
-      render, threads: options.threads ?? 1, rangeBytes: ranges?.bytes, headClock: headClock(plan.head, { tz, year: options.year, referenceTime: plan.mtimeMs }),
+      threads: options.threads ?? 1, rangeBytes: ranges?.bytes, headClock: headClock(plan.head, { tz, year: options.year, referenceTime: plan.mtimeMs }),
       progress: progress && ((n) => progress.advance(n)),
       report: ranges?.report && ((r) => ranges.report!(source.name, r)),
     });
@@ -241,7 +244,12 @@ async function readAlone(source: InputSource, prefetched: Prefetched, options: R
 
 /** Batches of events from all inputs; see `readEvents` for one event at a time. */
 export function readEventBatches(names: readonly string[], options: ReadEventsOptions = {}): EventStream {
-  return readAll<DeliveryEvent[]>(names, { ...options, threads: 1 }, (events) => events, (source, prefetched, env) => readInput(source, prefetched, env));
+  const { onDelivered } = options;
+  return readAll<DeliveryEvent[]>(names, options, (events) => events, (source, prefetched, env) => {
+    // In ranges only where deliveries are handed over (analyze): events alone would cross threads as objects.
+    const plan = onDelivered && rangePlan(source, prefetched, env);
+    return plan ? readInRanges(source, plan, env, (job) => deliverRangesApart(job, onDelivered)) : readInput(source, prefetched, env);
+  });
 }
 
 /** Text of the export: strings, and UTF-8 bytes where worker threads rendered it. */
@@ -257,7 +265,7 @@ export function readRenderedEvents(names: readonly string[], options: ReadEvents
   return readAll<string | Uint8Array>(names, options, write, async function* (source, prefetched, env) {
     const plan = rangePlan(source, prefetched, env);
     if (plan) {
-      yield* readInRanges(source, plan, env, render);
+      yield* readInRanges(source, plan, env, (job) => renderRangesApart(job, render));
       return;
     }
     for await (const batch of readInput(source, prefetched, env)) {

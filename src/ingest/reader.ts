@@ -91,9 +91,10 @@ export interface ReadOptions {
 
 /**
  * A delivery, normalised as its event would have been (see `handOverDelivery` in event.ts): the
- * recipient and its domain, the answering host, the cleaned reply text. See ReadOptions.onDelivered.
+ * recipient and its domain, the answering host, and whether its recipient or reply names a
+ * legacyExchangeDN. See ReadOptions.onDelivered.
  */
-export type DeliverySink = (time: number, recipient: string, domain: string, answeredBy: HostRef, diagnostic: string | undefined) => void;
+export type DeliverySink = (time: number, recipient: string, domain: string, answeredBy: HostRef, legacyDn: boolean) => void;
 
 /** State shared by all inputs of one run, per reader (e.g. trace rows waiting for their detail rows). */
 export interface RunState {

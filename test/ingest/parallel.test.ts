@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generatePostfixLog } from '../../bench/generate.js';
 import { readRenderedEvents, type ReadEventsOptions } from '../../src/ingest/index.js';
+import { analyze } from '../../src/correlate/index.js';
+import { resolveContext } from '../../src/correlate/context.js';
 import type { RangesReport } from '../../src/ingest/parallel/index.js';
 import { alignedChunks, countLines, lineStartAt } from '../../src/ingest/parallel/ranges.js';
 import type { EventRender } from '../../src/report/events.js';
@@ -170,4 +172,35 @@ test('ranges: chunks of a range end at the file offsets where reading in order e
   const sizes: number[] = [];
   for await (const c of alignedChunks(bytes, READ_CHUNK_BYTES - 6)) sizes.push(c.length);
   assert.deepEqual(sizes, [6, READ_CHUNK_BYTES, READ_CHUNK_BYTES, 4]);
+});
+
+/** The whole diagnosis of `analyze` (key order included) and how the files were read. */
+async function diagnosis(names: string[], threads: number, rangeBytes: number, raw: Parameters<typeof resolveContext>[0] = {}): Promise<{ json: string; reports: RangesReport[] }> {
+  const reports: RangesReport[] = [];
+  const r = await analyze(names, await resolveContext(raw), { year: 2024, threads, ranges: { bytes: rangeBytes, minBytes: 1, report: (_f, x) => reports.push(x) } });
+  return { json: JSON.stringify(r), reports };
+}
+
+test('ranges: analyze gives the same diagnosis from ranges, deliveries handed over in line order', async () => {
+  const incident = {
+    cutover: ['2024-11-27T09:00:00Z'],
+    oldMx: ['mx1.old.example', '192.0.2.10', 'oldmx.example.org', '203.0.113.5'],
+    newMx: ['example-com.mail.protection.outlook.com', 'mx.example.org', '198.51.100.40'],
+  };
+  const cases: [string[], number, Parameters<typeof resolveContext>[0]][] = [
+    [[generated], 32 * 1024, {}],
+    [[generated], 32 * 1024, { oldMx: ['mx0.d1.example', 'mx0.d2.example'], newMx: ['mx1.d1.example', 'mx2.d2.example'] }],
+    [[path.join(dir, 'expiry.log'), path.join(dir, 'mixed.log')], 2048, {}],
+    [[fixture('incident', 'inputs')], 400, incident],
+    [[fixture('postfix', 'relay.log')], 300, {}],
+  ];
+  let apart = 0;
+  for (const [names, bytes, raw] of cases) {
+    const inOrder = await diagnosis(names, 1, bytes, raw);
+    assert.equal(inOrder.reports.length, 0);
+    const ranges = await diagnosis(names, 2, bytes, raw);
+    assert.equal(ranges.json, inOrder.json, `${names.map((n) => path.basename(n)).join(', ')}: the diagnosis differs`);
+    if (ranges.reports.some((r) => r.inOrderFrom === undefined)) apart++;
+  }
+  assert.ok(apart >= 3, 'most cases were joined from ranges without reading in order');
 });

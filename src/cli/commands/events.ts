@@ -15,7 +15,7 @@ export interface EventsFlags extends RawReadingFlags {
 export async function runEvents(inputs: string[], flags: EventsFlags): Promise<number> {
   const format = parseChoice('--format', flags.format, EVENT_FORMATS);
   const classes = parseClasses(flags.class);
-  const settings = await resolveReading(flags);
+  const settings = await resolveReading(flags, 'cores');
   const out = await openOutput(flags.output);
   const stream = readRenderedEvents(inputs, { ...settings.read, keepClasses: classes }, {
     format, select: { classes: classes && [...classes], since: settings.since, until: settings.until },

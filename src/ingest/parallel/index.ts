@@ -19,9 +19,10 @@ import { SIGNATURES } from '../../classify/signatures.js';
 import { splitLines, type LineStats } from '../../io/lines.js';
 import { MAX_LINE_BYTES } from '../../limits.js';
 import { eventRenderer, type EventRender } from '../../report/events.js';
-import type { BounceClass } from '../../types.js';
+import type { BounceClass, DeliveryEvent } from '../../types.js';
 import { syslogReader } from '../maillog.js';
-import type { InputStats } from '../reader.js';
+import type { RangeFix } from '../range.js';
+import type { DeliverySink, InputStats } from '../reader.js';
 import type { ClockState } from '../syslog.js';
 import { addStats, carryClock, carryQueue, queueStaysUnderCap, recountExpiry, resolveFix, statsAddUp, type CarriedState } from './merge.js';
 import type { FromWorker, RangeResult, ToWorker } from './protocol.js';
@@ -40,6 +41,12 @@ export interface RangesReport {
   why?: string;
 }
 
+/**
+ * What the ranges give: the export's text (`events`), or events with the deliveries handed to a
+ * sink in between (`analyze`, see ReadOptions.onDelivered).
+ */
+export type RangeOutput = { render: EventRender } | { onDelivered: DeliverySink };
+
 export interface ParallelRead {
   path: string;
   /** The input's name in events and messages. */
@@ -55,7 +62,6 @@ export interface ParallelRead {
   referenceFrom?: string;
   classifier: Classifier;
   keepClasses?: ReadonlySet<BounceClass>;
-  render: EventRender;
   threads: number;
   rangeBytes?: number;
   /** The clock state after the file's first line (from its head): what early ranges assume. */
@@ -75,14 +81,61 @@ interface Pending {
 }
 
 /** The export's text of the file, in order (as strings and UTF-8 bytes); see the module comment. */
-export async function* readRangesApart(job: ParallelRead): AsyncGenerator<string | Uint8Array> {
+export function renderRangesApart(job: ParallelRead, render: EventRender): AsyncGenerator<string | Uint8Array> {
+  const write = eventRenderer(render);
+  return readRangesApart(job, { render }, function* (r, resolve) {
+    for (const item of r.items!) {
+      if (item instanceof Uint8Array) yield item;
+      else {
+        const text = write(resolve(item));
+        if (text) yield text;
+      }
+    }
+  }, (batch) => write(batch) || undefined);
+}
+
+/**
+ * The file's events in order, its deliveries handed to `onDelivered` between them as reading in
+ * order hands them over: a delivery only after the events of the lines before it were taken.
+ */
+export function deliverRangesApart(job: ParallelRead, onDelivered: DeliverySink): AsyncGenerator<DeliveryEvent[]> {
+  return readRangesApart(job, { onDelivered }, function* (r, resolve) {
+    const d = r.deliveries!;
+    let next = 0;
+    let k = 0;
+    let events: DeliveryEvent[] = [];
+    for (let i = 0; i < d.order.length; i++) {
+      if (d.order[i] === 0) {
+        if (events.length) { yield events; events = []; }
+        onDelivered(d.times[k]!, d.recipients[k]!, d.strings[d.domains[k]!]!, d.hostTable[d.hosts[k]!]!, d.legacy[k] === 1);
+        k++;
+        continue;
+      }
+      const e = d.events[next++]!;
+      if ('kind' in e) events.push(...resolve(e));
+      else events.push(e);
+    }
+    if (events.length) yield events;
+  }, (batch) => batch);
+}
+
+/**
+ * Reads the ranges on worker threads and joins them in order: `join` gives a range's output, with
+ * `resolve` to rebuild its fixes; from a range that must be read in order, `inOrder` gives the
+ * output of each batch of events read so.
+ */
+async function* readRangesApart<T>(
+  job: ParallelRead, output: RangeOutput,
+  join: (r: RangeResult, resolve: (fix: RangeFix) => DeliveryEvent[]) => Iterable<T>,
+  inOrder: (batch: DeliveryEvent[]) => T | undefined,
+): AsyncGenerator<T> {
   const rangeBytes = job.rangeBytes ?? RANGE_BYTES;
   const n = Math.ceil(job.size / rangeBytes);
-  const render = eventRenderer(job.render);
   const setup: WorkerSetup = {
     path: job.path, file: job.file, size: job.size, tz: job.tz, year: job.year, referenceTime: job.referenceTime,
     referenceFrom: job.referenceFrom, userRows: job.classifier.rows.slice(0, job.classifier.rows.length - SIGNATURES.length),
-    keepClasses: job.keepClasses ? [...job.keepClasses] : undefined, render: job.render, maxRangeBytes: rangeBytes + 4 * MAX_LINE_BYTES,
+    keepClasses: job.keepClasses ? [...job.keepClasses] : undefined, render: 'render' in output ? output.render : undefined,
+    maxRangeBytes: rangeBytes + 4 * MAX_LINE_BYTES,
   };
   const threads = Math.max(1, Math.min(job.threads, n));
   const workers: Worker[] = [];
@@ -165,13 +218,12 @@ export async function* readRangesApart(job: ParallelRead): AsyncGenerator<string
       const clock = carryClock(state.clock, r.clock);
       if (!clock.ok) { why = 'the year at its start was not the one assumed'; break; }
       if (!queueStaysUnderCap(state, r.queue)) { why = 'the Postfix queue near its cap'; break; }
-      for (const item of r.items) {
-        if (item instanceof Uint8Array) { yield item; continue; }
-        const events = resolveFix(item, state.queue, job.file, job.classifier);
-        if (item.kind === 'expired') recountExpiry(r.stats, events.length);
-        const text = render(events);
-        if (text) yield text;
-      }
+      const resolve = (fix: RangeFix): DeliveryEvent[] => {
+        const events = resolveFix(fix, state.queue, job.file, job.classifier);
+        if (fix.kind === 'expired') recountExpiry(r.stats, events.length);
+        return events;
+      };
+      yield* join(r, resolve);
       addStats(job.stats, r.stats);
       job.lineStats.overlong += r.stats.overlong;
       carryQueue(state.queue, r.queue);
@@ -197,12 +249,12 @@ export async function* readRangesApart(job: ParallelRead): AsyncGenerator<string
   const ctx = {
     file: job.file, run: { shared: new Map<string, unknown>() }, stats: job.stats, tz: job.tz, year: job.year,
     referenceTime: job.referenceTime, referenceFrom: job.referenceFrom, classifier: job.classifier, keepClasses: job.keepClasses,
-    resume: { clock: state.clock, queue: state.queue },
+    resume: { clock: state.clock, queue: state.queue }, onDelivered: 'onDelivered' in output ? output.onDelivered : undefined,
   };
   const lines = splitLines(chunksFrom(job.path, start), job.lineStats, MAX_LINE_BYTES, { first: joinedLine, sep: 0x0a });
   for await (const batch of syslogReader.read(lines, ctx)) {
-    const text = render(batch);
-    if (text) yield text;
+    const out = inOrder(batch);
+    if (out !== undefined) yield out;
   }
   job.progress?.(job.size - start);
 }

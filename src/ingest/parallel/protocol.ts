@@ -1,5 +1,6 @@
 /** Messages between the main thread and the range workers (index.ts, worker.ts). */
 
+import type { DeliveryEvent, HostRef } from '../../types.js';
 import type { RangeFix, RangeQueueState } from '../range.js';
 import type { InputStats } from '../reader.js';
 import type { ClockState } from '../syslog.js';
@@ -12,9 +13,29 @@ export type ToWorker =
   | { type: 'first'; index: number; line: number }
   | { type: 'close' };
 
+/**
+ * A range's deliveries and events in line order (analyze). Strings the correlator looks up per
+ * delivery come once per range: domains by index into `strings`, hosts into `hostTable`.
+ */
+export interface DeliveryRun {
+  /** Per item in line order: 0 a delivery (the next of the columns below), 1 the next of `events`. */
+  order: Uint8Array;
+  /** Delivery columns, one entry per delivery. */
+  times: Float64Array;
+  recipients: string[];
+  domains: Int32Array;
+  hosts: Int32Array;
+  legacy: Uint8Array;
+  strings: string[];
+  hostTable: HostRef[];
+  events: (DeliveryEvent | RangeFix)[];
+}
+
 export interface RangeResult {
-  /** The export's text as UTF-8 and, in line order between the pieces, the events the merge rebuilds. */
-  items: (Uint8Array | RangeFix)[];
+  /** The export's text as UTF-8 and, in line order between the pieces, the events the merge rebuilds (events). */
+  items?: (Uint8Array | RangeFix)[];
+  /** Deliveries and events (analyze). */
+  deliveries?: DeliveryRun;
   stats: InputStats;
   /** Why the range must be read in order instead. */
   anomaly?: string;

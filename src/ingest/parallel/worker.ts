@@ -11,13 +11,13 @@ import type { Signature } from '../../classify/compile.js';
 import { splitLines, type LineStats } from '../../io/lines.js';
 import { MAX_LINE_BYTES } from '../../limits.js';
 import { eventRenderer, type EventRender } from '../../report/events.js';
-import type { BounceClass } from '../../types.js';
+import type { BounceClass, DeliveryEvent, HostRef } from '../../types.js';
 import { syslogReader } from '../maillog.js';
-import type { RangeRead } from '../range.js';
-import { newStats } from '../reader.js';
+import type { RangeFix, RangeRead } from '../range.js';
+import { newStats, type ReadContext } from '../reader.js';
 import type { ClockState } from '../syslog.js';
 import { alignedChunks, countLines, lineStartAt, readRange } from './ranges.js';
-import type { FromWorker, RangeResult, ToWorker } from './protocol.js';
+import type { DeliveryRun, FromWorker, RangeResult, ToWorker } from './protocol.js';
 
 export interface WorkerSetup {
   path: string;
@@ -30,7 +30,8 @@ export interface WorkerSetup {
   referenceFrom?: string;
   userRows: Signature[];
   keepClasses?: BounceClass[];
-  render: EventRender;
+  /** The export to render; absent: deliveries and events for analyze (DeliveryRun). */
+  render?: EventRender;
   /** A range longer than this after its borders moved to line starts is read in order instead. */
   maxRangeBytes: number;
 }
@@ -38,7 +39,7 @@ export interface WorkerSetup {
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 const classifier = createClassifier(setup.userRows);
-const render = eventRenderer(setup.render);
+const render = setup.render && eventRenderer(setup.render);
 const keepClasses = setup.keepClasses ? new Set(setup.keepClasses) : undefined;
 const fd = openSync(setup.path, 'r');
 /** One buffer for every range this thread reads (fresh memory per range cost a tenth of the time in page faults). */
@@ -77,32 +78,87 @@ async function readOne(index: number, from: number, to: number, clockStart: Cloc
   stats.format = 'postfix';
   const lineStats: LineStats = { overlong: 0, bareCr: false };
   const range: RangeRead = { clockStart, fixes: new Map() };
-  const items: RangeResult['items'] = [];
-  const out = new ByteSink(items);
   const lines = splitLines(alignedChunks(bytes, start), lineStats, MAX_LINE_BYTES, { first: line, sep: 0x0a });
-  const ctx = {
+  const ctx: ReadContext = {
     file: setup.file, run: { shared: new Map<string, unknown>() }, stats, tz: setup.tz, year: setup.year,
     referenceTime: setup.referenceTime, referenceFrom: setup.referenceFrom, classifier, keepClasses, range,
   };
-  for await (const batch of syslogReader.read(lines, ctx)) {
-    let from = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const fix = range.fixes.get(batch[i]!);
-      if (!fix) continue;
-      out.write(render(batch.slice(from, i)));
-      out.end();
-      items.push(fix);
-      from = i + 1;
+  const result: RangeResult = { stats, bytes: end - start, clock: {} };
+  let transfer: ArrayBuffer[];
+  if (render) {
+    const items: NonNullable<RangeResult['items']> = [];
+    const out = new ByteSink(items);
+    for await (const batch of syslogReader.read(lines, ctx)) {
+      let from = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const fix = range.fixes.get(batch[i]!);
+        if (!fix) continue;
+        out.write(render(batch.slice(from, i)));
+        out.end();
+        items.push(fix);
+        from = i + 1;
+      }
+      out.write(render(from ? batch.slice(from) : batch));
     }
-    out.write(render(from ? batch.slice(from) : batch));
+    out.end();
+    result.items = items;
+    transfer = items.filter((i) => i instanceof Uint8Array).map((b) => (b as Uint8Array).buffer as ArrayBuffer);
+  } else {
+    const run = new DeliveryRunBuilder();
+    ctx.onDelivered = (t, recipient, domain, host, legacy) => run.delivery(t, recipient, domain, host, legacy);
+    for await (const batch of syslogReader.read(lines, ctx)) {
+      for (const e of batch) run.event(range.fixes.get(e) ?? e);
+    }
+    const d = (result.deliveries = run.done());
+    transfer = [d.order.buffer, d.times.buffer, d.domains.buffer, d.hosts.buffer, d.legacy.buffer] as ArrayBuffer[];
   }
-  out.end();
   stats.overlong = lineStats.overlong;
-  const result: RangeResult = {
-    items, stats, anomaly: range.anomaly, bytes: end - start,
-    clock: { start: clockStart, first: range.clockFirst, end: range.clockEnd }, queue: range.queue,
-  };
-  port.postMessage({ type: 'done', index, result } satisfies FromWorker, items.filter((i) => i instanceof Uint8Array).map((b) => (b as Uint8Array).buffer as ArrayBuffer));
+  result.anomaly = range.anomaly;
+  result.clock = { start: clockStart, first: range.clockFirst, end: range.clockEnd };
+  result.queue = range.queue;
+  port.postMessage({ type: 'done', index, result } satisfies FromWorker, transfer);
+}
+
+/** A range's deliveries and events in line order, as columns (see DeliveryRun). */
+class DeliveryRunBuilder {
+  private readonly order: number[] = [];
+  private readonly times: number[] = [];
+  private readonly recipients: string[] = [];
+  private readonly domains: number[] = [];
+  private readonly hosts: number[] = [];
+  private readonly legacy: number[] = [];
+  private readonly strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
+  private readonly hostTable: HostRef[] = [];
+  private readonly hostIndex = new Map<string, number>();
+  private readonly events: (DeliveryEvent | RangeFix)[] = [];
+
+  delivery(t: number, recipient: string, domain: string, host: HostRef, legacy: boolean): void {
+    this.order.push(0);
+    this.times.push(t);
+    this.recipients.push(recipient);
+    let d = this.stringIndex.get(domain);
+    if (d === undefined) { this.stringIndex.set(domain, (d = this.strings.length)); this.strings.push(domain); }
+    this.domains.push(d);
+    const key = `${host.host ?? ''}|${host.ip ?? ''}`;
+    let h = this.hostIndex.get(key);
+    if (h === undefined) { this.hostIndex.set(key, (h = this.hostTable.length)); this.hostTable.push(host); }
+    this.hosts.push(h);
+    this.legacy.push(legacy ? 1 : 0);
+  }
+
+  event(e: DeliveryEvent | RangeFix): void {
+    this.order.push(1);
+    this.events.push(e);
+  }
+
+  done(): DeliveryRun {
+    return {
+      order: Uint8Array.from(this.order), times: Float64Array.from(this.times), recipients: this.recipients,
+      domains: Int32Array.from(this.domains), hosts: Int32Array.from(this.hosts), legacy: Uint8Array.from(this.legacy),
+      strings: this.strings, hostTable: this.hostTable, events: this.events,
+    };
+  }
 }
 
 /** Bytes per piece of a range's text. */
@@ -117,7 +173,7 @@ class ByteSink {
   private piece: Buffer | undefined;
   private used = 0;
 
-  constructor(private readonly items: RangeResult['items']) {}
+  constructor(private readonly items: (Uint8Array | RangeFix)[]) {}
 
   write(text: string): void {
     if (!text) return;
