@@ -278,6 +278,9 @@ export class PostfixEvents {
   private lastProgram = '';
   private lastScope = '';
   private readonly scopes = new Map<string, string>();
+  /** Scopes by host, then by program as logged (`postfix/smtp`). */
+  private readonly programScopes = new Map<string, Map<string, string>>();
+  private hostPrograms = new Map<string, string>();
   /** The spelled-out scope of each one-character prefix, by its character code. */
   private readonly scopeNames: string[] = [];
 
@@ -290,8 +293,20 @@ export class PostfixEvents {
    */
   private scopeOf(env: SyslogEnvelope): string {
     if (env.host !== this.lastHost || env.program !== this.lastProgram) {
-      const slash = env.program.indexOf('/');
-      this.lastScope = this.scopeFor(`${env.host}|${slash < 0 ? env.program : env.program.slice(0, slash)}|`);
+      // Consecutive lines mostly alternate between a host's daemons: the scope is looked up by the
+      // program among the host's, without building the spelled-out scope each time.
+      if (env.host !== this.lastHost) {
+        let programs = this.programScopes.get(env.host);
+        if (!programs) this.programScopes.set(detach(env.host), (programs = new Map()));
+        this.hostPrograms = programs;
+      }
+      let scope = this.hostPrograms.get(env.program);
+      if (scope === undefined) {
+        const slash = env.program.indexOf('/');
+        scope = this.scopeFor(`${env.host}|${slash < 0 ? env.program : env.program.slice(0, slash)}|`);
+        this.hostPrograms.set(detach(env.program), scope);
+      }
+      this.lastScope = scope;
       this.lastHost = env.host;
       this.lastProgram = env.program;
     }
