@@ -46,9 +46,14 @@ async function main(): Promise<void> {
     const n = lines(log);
     const g = `${size} MB`;
     const add = (label: string, cmd: string[], f = log): void => { cases.push({ label: `${label} (${size} MB)`, cmd, bytes, units: n, unit: 'lines', group: g }); void f; };
+    // Defaults: analyze reads in order, events on every core (ingest/parallel); the other thread
+    // count of each is measured beside it.
     add('bouncelens analyze', ['node', ...cli, 'analyze', '--quiet', '--year', '2024', '--format', 'json', '-o', '/dev/null', log]);
+    add('bouncelens analyze --threads 2', ['node', ...cli, 'analyze', '--quiet', '--year', '2024', '--threads', '2', '--format', 'json', '-o', '/dev/null', log]);
     add('bouncelens events ndjson', ['node', ...cli, 'events', '--quiet', '--year', '2024', '-o', '/dev/null', log]);
+    add('bouncelens events ndjson --threads 1', ['node', ...cli, 'events', '--quiet', '--year', '2024', '--threads', '1', '-o', '/dev/null', log]);
     add('bouncelens events --class user-unknown', ['node', ...cli, 'events', '--quiet', '--year', '2024', '--class', 'user-unknown', '-o', '/dev/null', log]);
+    add('bouncelens events --class u-u --threads 1', ['node', ...cli, 'events', '--quiet', '--year', '2024', '--threads', '1', '--class', 'user-unknown', '-o', '/dev/null', log]);
     add('bouncelens analyze .gz', ['node', ...cli, 'analyze', '--quiet', '--year', '2024', '--format', 'json', '-o', '/dev/null', `${log}.gz`]);
     if (have('pflogsumm')) add('pflogsumm', ['sh', '-c', `pflogsumm '${log}' > /dev/null`]);
     // GNU grep stops at the first match when its output is /dev/null: the count goes through a pipe.

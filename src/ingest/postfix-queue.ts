@@ -103,20 +103,35 @@ export function applyDeferredOps(entry: QueueEntry, ops: readonly DeferredOp[]):
  * The queue of a byte range read apart from the lines before it (ingest/parallel): entries opened
  * before the range are unknown here. A key is `cleared` once removed in the range — what came
  * before no longer matters for it. For the other keys the queue records what the merge needs to
- * carry the state across: their first removal, and every change to their deferred recipients.
+ * carry the state across: their first removal, and every change to their deferred recipients
+ * (kept on the entry, so that a message whole within the range costs no map of its own).
  */
 export class RangeQueue extends PostfixQueue {
+  /** Keys removed in the range, in the order of their first removal. */
   private readonly cleared = new Set<string>();
-  /** Keys removed while not cleared, in order: they may have been opened before the range. */
-  readonly removedOpen: string[] = [];
-  /** Changes to the deferred recipients of keys not cleared, per key in order. */
-  readonly deferredOps = new Map<string, DeferredOp[]>();
+  /** Changes to the deferred recipients of keys not cleared that had no entry then. */
+  private readonly looseOps = new Map<string, DeferredOp[]>();
   /** Most entries held at once (the merge checks that the whole queue stayed under its cap). */
   peak = 0;
 
   /** True when the entry of `key` is entirely of this range. */
   known(key: string): boolean {
     return this.cleared.has(key);
+  }
+
+  /** Keys removed while not cleared, in order: they may have been opened before the range. */
+  get removedOpen(): string[] {
+    return [...this.cleared];
+  }
+
+  /** Changes to the deferred recipients of keys not cleared, per key in order. */
+  get deferredOps(): Map<string, DeferredOp[]> {
+    const all = new Map(this.looseOps);
+    for (const [k, e] of this.all()) {
+      const ops = (e as RangeEntryState).ops;
+      if (ops) all.set(k, [...(all.get(k) ?? []), ...ops]);
+    }
+    return all;
   }
 
   override upsert(key: string): QueueEntry {
@@ -145,19 +160,29 @@ export class RangeQueue extends PostfixQueue {
     super.remove(key);
     if (this.cleared.has(key)) return;
     this.cleared.add(key);
-    this.removedOpen.push(key);
-    this.deferredOps.delete(key);
+    if (this.looseOps.size) this.looseOps.delete(key);
   }
 
   /** The changes so far to the deferred recipients of `key` (not cleared). */
   opsOf(key: string): DeferredOp[] {
-    return this.deferredOps.get(key)?.slice() ?? [];
+    return [...(this.looseOps.get(key) ?? []), ...((this.get(key) as RangeEntryState | undefined)?.ops ?? [])];
   }
 
   private log(key: string, op: DeferredOp): void {
     if (this.cleared.has(key)) return;
-    const ops = this.deferredOps.get(key);
+    const e = this.get(key) as RangeEntryState | undefined;
+    if (e) {
+      if (e.ops) e.ops.push(op);
+      else e.ops = [op];
+      return;
+    }
+    const ops = this.looseOps.get(key);
     if (ops) ops.push(op);
-    else this.deferredOps.set(key, [op]);
+    else this.looseOps.set(key, [op]);
   }
+}
+
+/** A queue entry of a range, with the changes to its deferred recipients (RangeQueue). */
+interface RangeEntryState extends QueueEntry {
+  ops?: DeferredOp[];
 }

@@ -139,6 +139,7 @@ async function* readRangesApart<T>(
   };
   const threads = Math.max(1, Math.min(job.threads, n));
   const workers: Worker[] = [];
+  /** Free places: each thread holds the range it reads and the next one, so it never waits to be handed work. */
   const idle: Worker[] = [];
   const pending: (Pending | undefined)[] = [];
   let dispatched = 0;
@@ -172,8 +173,8 @@ async function* readRangesApart<T>(
     }
   };
   let clockHint = job.headClock;
-  /** Ranges handed out at most this far ahead of the one being joined: their text waits in memory. */
-  const ahead = threads + 1;
+  /** Ranges handed out at most this far ahead of the one being joined: their output waits in memory. */
+  const ahead = 2 * threads + 1;
   const dispatch = (): void => {
     while (idle.length && dispatched < n && dispatched < joined + ahead) {
       const w = idle.shift()!;
@@ -204,7 +205,7 @@ async function* readRangesApart<T>(
       for (const p of pending) if (p?.worker === w) p.resolve(`a worker failed: ${err.message}`);
     });
     workers.push(w);
-    idle.push(w);
+    idle.push(w, w);
   }
 
   let why: string | undefined;

@@ -5,7 +5,7 @@
  * the file's start), so a line over the length cap is cut at the same place either way.
  */
 
-import { readSync } from 'node:fs';
+import { read, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { READ_CHUNK_BYTES } from '../../limits.js';
 
@@ -25,12 +25,12 @@ export function lineStartAt(fd: number, pos: number, size: number): number {
   return size;
 }
 
-/** Bytes `[start, end)` of the file, read whole into `into` when it is large enough (no new pages to fault in). */
-export function readRange(fd: number, start: number, end: number, into?: Buffer): Buffer {
-  const buf = into && into.length >= end - start ? into.subarray(0, end - start) : Buffer.allocUnsafeSlow(end - start);
+/** Bytes `[start, end)` of the file, read into `into` (large enough) on the thread pool. */
+export async function readRange(fd: number, start: number, end: number, into: Buffer): Promise<Buffer> {
+  const buf = into.subarray(0, end - start);
   let done = 0;
   while (done < buf.length) {
-    const n = readSync(fd, buf, done, buf.length - done, start + done);
+    const n = await new Promise<number>((resolve, reject) => read(fd, buf, done, buf.length - done, start + done, (err, bytes) => (err ? reject(err) : resolve(bytes))));
     if (n <= 0) return buf.subarray(0, done);
     done += n;
   }

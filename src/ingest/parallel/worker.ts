@@ -42,37 +42,69 @@ const classifier = createClassifier(setup.userRows);
 const render = setup.render && eventRenderer(setup.render);
 const keepClasses = setup.keepClasses ? new Set(setup.keepClasses) : undefined;
 const fd = openSync(setup.path, 'r');
-/** One buffer for every range this thread reads (fresh memory per range cost a tenth of the time in page faults). */
-let rangeBuffer: Buffer | undefined;
-/** First line numbers sent by the main thread, by range. */
-const firstLines = new Map<number, (line: number) => void>();
+/**
+ * Buffers for the ranges this thread holds (the one it reads and the next), used again: fresh
+ * memory per range cost a tenth of the time in page faults.
+ */
+const freeBuffers: Buffer[] = [];
+/** First line numbers sent by the main thread, by range, and the range waiting for its own. */
+const firstLines = new Map<number, number>();
+const waiting = new Map<number, (line: number) => void>();
+/** Ranges are read one after the other: a thread is handed the next before it finishes one. */
+let queue: Promise<void> = Promise.resolve();
 
 const post = (m: FromWorker): void => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'first') {
-    firstLines.get(m.index)?.(m.line);
-    firstLines.delete(m.index);
+    const resolve = waiting.get(m.index);
+    if (resolve) { waiting.delete(m.index); resolve(m.line); } else firstLines.set(m.index, m.line);
   } else if (m.type === 'range') {
-    readOne(m.index, m.from, m.to, m.clockStart).catch((err: unknown) => post({ type: 'failed', index: m.index, message: String(err instanceof Error ? err.stack ?? err.message : err) }));
+    // Read (on the thread pool) and counted at once, so that the next ranges' line numbers are known
+    // early; parsed after the range before it.
+    const loaded = load(m.index, m.from, m.to);
+    queue = queue.then(async () => {
+      const range = await loaded;
+      if (!range) return;
+      try {
+        await readOne(m.index, range, m.clockStart);
+      } finally {
+        freeBuffers.push(range.buffer);
+      }
+    }).catch((err: unknown) => post({ type: 'failed', index: m.index, message: String(err instanceof Error ? err.stack ?? err.message : err) }));
   } else {
     closeSync(fd);
     port.close();
   }
 });
 
-async function readOne(index: number, from: number, to: number, clockStart: ClockState | undefined): Promise<void> {
+interface LoadedRange {
+  start: number;
+  end: number;
+  bytes: Buffer;
+  /** The buffer `bytes` lies in, to use again. */
+  buffer: Buffer;
+}
+
+/** A range's bytes from its first line start to the line start after it; undefined when too long to read apart. */
+async function load(index: number, from: number, to: number): Promise<LoadedRange | undefined> {
   const start = lineStartAt(fd, from, setup.size);
-  const end = lineStartAt(fd, to, setup.size);
+  const end = Math.max(start, lineStartAt(fd, to, setup.size));
   if (end - start > setup.maxRangeBytes) {
     post({ type: 'lines', index, count: 0, start, end, tooLong: true });
-    return;
+    return undefined;
   }
-  const bytes = readRange(fd, start, Math.max(start, end), rangeBuffer);
-  rangeBuffer = bytes.buffer === rangeBuffer?.buffer ? rangeBuffer : Buffer.from(bytes.buffer);
-  const first = new Promise<number>((resolve) => firstLines.set(index, resolve));
+  let buffer = freeBuffers.pop();
+  if (!buffer || buffer.length < end - start) buffer = Buffer.allocUnsafeSlow(setup.maxRangeBytes);
+  const bytes = await readRange(fd, start, end, buffer);
   post({ type: 'lines', index, count: countLines(bytes), start, end });
-  const line = await first;
+  return { start, end, bytes, buffer };
+}
+
+async function readOne(index: number, { start, end, bytes }: LoadedRange, clockStart: ClockState | undefined): Promise<void> {
+  const known = firstLines.get(index);
+  firstLines.delete(index);
+  const line = known ?? (await new Promise<number>((resolve) => waiting.set(index, resolve)));
 
   const stats = newStats(setup.file);
   stats.format = 'postfix';
