@@ -2,8 +2,9 @@
 
 export type { DeliveryEvent, Outcome, BounceClass, Source, InputFormat, Origin, HostRef } from './types.js';
 export { BOUNCE_CLASSES, OUTCOMES, SOURCES, INPUT_FORMATS } from './types.js';
-export { readEvents, readEventBatches, READERS } from './ingest/index.js';
-export type { ReadEventsOptions, EventStream } from './ingest/index.js';
+export { readEvents, readEventBatches, readRenderedEvents, READERS } from './ingest/index.js';
+export type { ReadEventsOptions, EventStream, RenderedStream } from './ingest/index.js';
+export type { EventRender, EventSelection } from './report/events.js';
 export type { InputStats } from './ingest/reader.js';
 export { classify, createClassifier, defaultClassifier } from './classify/classify.js';
 export type { Classifier, Classification } from './classify/classify.js';

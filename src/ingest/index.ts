@@ -260,8 +260,11 @@ export interface RenderedStream extends Omit<EventStream, typeof Symbol.asyncIte
  * NDJSON or CSV rows (no header). A large plain Postfix log is read in ranges by `options.threads`
  * worker threads, with the same text as reading it in order.
  */
-export function readRenderedEvents(names: readonly string[], options: ReadEventsOptions, render: EventRender): RenderedStream {
+export function readRenderedEvents(names: readonly string[], readOptions: ReadEventsOptions, render: EventRender): RenderedStream {
   const write = eventRenderer(render);
+  // Events of other classes need not be built (see ReadOptions.keepClasses).
+  const { classes } = render.select;
+  const options = classes && !readOptions.keepClasses ? { ...readOptions, keepClasses: new Set(classes) } : readOptions;
   return readAll<string | Uint8Array>(names, options, write, async function* (source, prefetched, env) {
     const plan = rangePlan(source, prefetched, env);
     if (plan) {

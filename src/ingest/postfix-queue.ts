@@ -82,17 +82,21 @@ export class PostfixQueue {
   }
 }
 
-/** A change to a queue entry's deferred recipients: remembered, forgotten, all taken (expired). */
-export type DeferredOp = ['set', DeferredRecipient] | ['forget', string] | ['take'];
+/**
+ * A change to a queue entry's deferred recipients: one remembered (the recipient's record), one
+ * forgotten (its address), all taken when qmgr expired the message (`null`). No tuple per change:
+ * a range logs one for every delivery of the messages it has not seen opened.
+ */
+export type DeferredOp = DeferredRecipient | string | null;
 
 /** Apply `ops` to `entry` as PostfixQueue would have, in order. */
 export function applyDeferredOps(entry: QueueEntry, ops: readonly DeferredOp[]): void {
   for (const op of ops) {
-    if (op[0] === 'set') {
+    if (typeof op === 'string') {
+      entry.deferred?.delete(op);
+    } else if (op) {
       entry.deferred ??= new Map();
-      if (entry.deferred.size < MAX_DEFERRED_PER_QUEUE || entry.deferred.has(op[1].recipient)) entry.deferred.set(op[1].recipient, op[1]);
-    } else if (op[0] === 'forget') {
-      entry.deferred?.delete(op[1]);
+      if (entry.deferred.size < MAX_DEFERRED_PER_QUEUE || entry.deferred.has(op.recipient)) entry.deferred.set(op.recipient, op);
     } else {
       entry.deferred = undefined;
     }
@@ -142,17 +146,17 @@ export class RangeQueue extends PostfixQueue {
 
   override remember(key: string, d: DeferredRecipient): void {
     super.remember(key, d);
-    this.log(key, ['set', d]);
+    this.log(key, d);
   }
 
   override forget(key: string, recipient: string): void {
     super.forget(key, recipient);
-    this.log(key, ['forget', recipient]);
+    this.log(key, recipient);
   }
 
   override takeDeferred(key: string): DeferredRecipient[] {
     const pending = super.takeDeferred(key);
-    this.log(key, ['take']);
+    this.log(key, null);
     return pending;
   }
 

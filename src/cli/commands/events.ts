@@ -17,7 +17,7 @@ export async function runEvents(inputs: string[], flags: EventsFlags): Promise<n
   const classes = parseClasses(flags.class);
   const settings = await resolveReading(flags, 'cores');
   const out = await openOutput(flags.output);
-  const stream = readRenderedEvents(inputs, { ...settings.read, keepClasses: classes }, {
+  const stream = readRenderedEvents(inputs, settings.read, {
     format, select: { classes: classes && [...classes], since: settings.since, until: settings.until },
   });
   if (format === 'csv') await out.write(eventsCsvHeader());
