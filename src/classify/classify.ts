@@ -15,13 +15,24 @@ export interface Classifier {
   readonly rows: readonly Signature[];
 }
 
+/** Classifiers made by createClassifier, with the user's rows they were made from. */
+const userRowsOfClassifier = new WeakMap<Classifier, readonly Signature[]>();
+
+/**
+ * The user's rows a classifier was made from, so that a worker thread can make the same one;
+ * undefined for a classifier made elsewhere (a library user's own), which only this thread has.
+ */
+export function userRowsOf(c: Classifier): readonly Signature[] | undefined {
+  return userRowsOfClassifier.get(c);
+}
+
 /** A classifier over the user's rows (tried first) and the built-in table. */
 export function createClassifier(userRows: readonly Signature[] = [], where = '--signatures'): Classifier {
   const compiled: CompiledSignature[] = [
     ...userRows.map((r) => compileSignature(r, where)),
     ...SIGNATURES.map((r) => compileSignature(r, 'built-in table')),
   ];
-  return {
+  const classifier: Classifier = {
     rows: compiled.map((c) => c.row),
     classify(input) {
       if (input.outcome === 'delivered') return { class: 'none' };
@@ -30,6 +41,8 @@ export function createClassifier(userRows: readonly Signature[] = [], where = '-
       return { class: 'other' };
     },
   };
+  userRowsOfClassifier.set(classifier, userRows);
+  return classifier;
 }
 
 let builtIn: Classifier | undefined;

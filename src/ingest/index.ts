@@ -4,7 +4,8 @@
  */
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { defaultClassifier, type Classifier } from '../classify/classify.js';
+import { defaultClassifier, userRowsOf, type Classifier } from '../classify/classify.js';
+import type { Signature } from '../classify/compile.js';
 import { InputError, errorMessage } from '../errors.js';
 import { detectFormat, readerFor } from '../io/detect.js';
 import { expandInputs, type InputSource } from '../io/inputs.js';
@@ -134,6 +135,9 @@ function rangePlan(source: InputSource, prefetched: Prefetched | undefined, env:
   const { options } = env;
   const minBytes = options.ranges?.minBytes ?? PARALLEL_MIN_BYTES;
   if ((options.threads ?? 1) < 2 || source.path === undefined || (prefetched && prefetched.bytes.length < minBytes)) return undefined;
+  // Worker threads classify with a classifier of their own, made from the same rows.
+  const userRows = userRowsOf(env.classifier);
+  if (!userRows) return undefined;
   let fd: number | undefined;
   try {
     const info = statSync(source.path);
@@ -145,7 +149,7 @@ function rangePlan(source: InputSource, prefetched: Prefetched | undefined, env:
     if (b.subarray(0, DETECT_BYTES).indexOf(0x0a) < 0) return undefined;
     const reader = options.inputFormat ? readerFor(options.inputFormat, READERS) : detectFormat(b.toString('utf8'), READERS);
     if (reader !== syslogReader) return undefined;
-    return { path: source.path, size: info.size, mtimeMs: info.mtimeMs, head: b };
+    return { path: source.path, size: info.size, mtimeMs: info.mtimeMs, head: b, userRows };
   } catch {
     return undefined; // read in order, where any error is reported
   } finally {
@@ -158,6 +162,7 @@ interface RangePlan {
   size: number;
   mtimeMs: number;
   head: Buffer;
+  userRows: readonly Signature[];
 }
 
 /**
@@ -175,7 +180,7 @@ async function* readInRanges<T>(source: InputSource, plan: RangePlan, env: ReadE
   try {
     yield* read({
       path: plan.path, file: source.name, size: plan.size, stats, lineStats, tz, year: options.year,
-      referenceTime: plan.mtimeMs, referenceFrom: 'modification time', classifier: env.classifier, keepClasses: options.keepClasses,
+      referenceTime: plan.mtimeMs, referenceFrom: 'modification time', classifier: env.classifier, userRows: plan.userRows, keepClasses: options.keepClasses,
       threads: options.threads ?? 1, rangeBytes: ranges?.bytes, headClock: headClock(plan.head, { tz, year: options.year, referenceTime: plan.mtimeMs }),
       progress: progress && ((n) => progress.advance(n)),
       report: ranges?.report && ((r) => ranges.report!(source.name, r)),

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generatePostfixLog } from '../../bench/generate.js';
 import { readRenderedEvents, type ReadEventsOptions } from '../../src/ingest/index.js';
+import { createClassifier, defaultClassifier, type Classifier } from '../../src/classify/classify.js';
 import { analyze } from '../../src/correlate/index.js';
 import { resolveContext } from '../../src/correlate/context.js';
 import type { RangesReport } from '../../src/ingest/parallel/index.js';
@@ -62,6 +63,18 @@ test('ranges: a generated relay log (3 MB, 48 ranges) exports the same NDJSON, C
   assert.ok(unknown.text.length > 0 && unknown.text.split('\n').slice(0, -1).every((l) => JSON.parse(l).class === 'user-unknown'));
   const since = Date.UTC(2024, 10, 26, 12), until = Date.UTC(2024, 10, 27, 1);
   await assertSameInRanges([generated], 64 * 1024, { format: 'ndjson', select: { since, until } });
+});
+
+test('ranges: worker threads classify with the user\'s signatures; a classifier made elsewhere keeps the file on one thread', async () => {
+  const classifier = createClassifier([{
+    id: 'test-mailbox-full-as-unknown', class: 'user-unknown', vendor: 'test', phrases: ['mailbox full'],
+    explanation: 'a test row', sample: { text: '452 4.2.2 Mailbox full' }, source: 'test',
+  }]);
+  const sel: EventRender = { format: 'ndjson', select: { classes: ['user-unknown'] } };
+  const r = await assertSameInRanges([generated], 64 * 1024, sel, { classifier });
+  assert.match(r.text, /"signature":"test-mailbox-full-as-unknown"/, 'the user row classified events in the threads');
+  const own: Classifier = { rows: defaultClassifier().rows, classify: (i) => defaultClassifier().classify(i) };
+  assert.equal((await read([generated], 2, 64 * 1024, NDJSON, { classifier: own })).reports.length, 0);
 });
 
 test('ranges: messages cut by range borders get their sender and Message-ID from the lines before', async () => {

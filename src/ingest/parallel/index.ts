@@ -15,7 +15,7 @@
 import { Worker } from 'node:worker_threads';
 import { closeSync, openSync } from 'node:fs';
 import type { Classifier } from '../../classify/classify.js';
-import { SIGNATURES } from '../../classify/signatures.js';
+import type { Signature } from '../../classify/compile.js';
 import { splitLines, type LineStats } from '../../io/lines.js';
 import { MAX_LINE_BYTES } from '../../limits.js';
 import { eventRenderer, type EventRender } from '../../report/events.js';
@@ -65,6 +65,8 @@ export interface ParallelRead {
   referenceTime?: number;
   referenceFrom?: string;
   classifier: Classifier;
+  /** The rows `classifier` was made from besides the built-in table (worker threads make their own). */
+  userRows: readonly Signature[];
   keepClasses?: ReadonlySet<BounceClass>;
   threads: number;
   rangeBytes?: number;
@@ -137,7 +139,7 @@ async function* readRangesApart<T>(
   const n = Math.ceil(job.size / rangeBytes);
   const setup: WorkerSetup = {
     path: job.path, file: job.file, size: job.size, tz: job.tz, year: job.year, referenceTime: job.referenceTime,
-    referenceFrom: job.referenceFrom, userRows: job.classifier.rows.slice(0, job.classifier.rows.length - SIGNATURES.length),
+    referenceFrom: job.referenceFrom, userRows: [...job.userRows],
     keepClasses: job.keepClasses ? [...job.keepClasses] : undefined, render: 'render' in output ? output.render : undefined,
     maxRangeBytes: rangeBytes + 4 * MAX_LINE_BYTES,
   };
