@@ -10,8 +10,7 @@ export type ToWorker =
   /** Read the range that starts at the line start at or after `from` and ends at the one at or after `to`. */
   | { type: 'range'; index: number; from: number; to: number; clockStart?: ClockState }
   /** The number of the range's first line (known once the ranges before it were counted). */
-  | { type: 'first'; index: number; line: number }
-  | { type: 'close' };
+  | { type: 'first'; index: number; line: number };
 
 /**
  * A range's deliveries and events in line order (analyze). Strings the correlator looks up per

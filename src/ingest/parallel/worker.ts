@@ -41,7 +41,6 @@ const port = parentPort!;
 const classifier = createClassifier(setup.userRows);
 const render = setup.render && eventRenderer(setup.render);
 const keepClasses = setup.keepClasses ? new Set(setup.keepClasses) : undefined;
-const fd = openSync(setup.path, 'r');
 /**
  * Buffers for the ranges this thread holds (the one it reads and the next), used again: fresh
  * memory per range cost a tenth of the time in page faults.
@@ -63,6 +62,7 @@ port.on('message', (m: ToWorker) => {
     // Read (on the thread pool) and counted at once, so that the next ranges' line numbers are known
     // early; parsed after the range before it.
     const loaded = load(m.index, m.from, m.to);
+    loaded.catch(() => undefined); // reported where it is awaited, below
     queue = queue.then(async () => {
       const range = await loaded;
       if (!range) return;
@@ -72,9 +72,6 @@ port.on('message', (m: ToWorker) => {
         freeBuffers.push(range.buffer);
       }
     }).catch((err: unknown) => post({ type: 'failed', index: m.index, message: String(err instanceof Error ? err.stack ?? err.message : err) }));
-  } else {
-    closeSync(fd);
-    port.close();
   }
 });
 
@@ -88,17 +85,23 @@ interface LoadedRange {
 
 /** A range's bytes from its first line start to the line start after it; undefined when too long to read apart. */
 async function load(index: number, from: number, to: number): Promise<LoadedRange | undefined> {
-  const start = lineStartAt(fd, from, setup.size);
-  const end = Math.max(start, lineStartAt(fd, to, setup.size));
-  if (end - start > setup.maxRangeBytes) {
-    post({ type: 'lines', index, count: 0, start, end, tooLong: true });
-    return undefined;
+  // Opened per range: a thread may be stopped at any time, and would leave a file open for good.
+  const fd = openSync(setup.path, 'r');
+  try {
+    const start = lineStartAt(fd, from, setup.size);
+    const end = Math.max(start, lineStartAt(fd, to, setup.size));
+    if (end - start > setup.maxRangeBytes) {
+      post({ type: 'lines', index, count: 0, start, end, tooLong: true });
+      return undefined;
+    }
+    let buffer = freeBuffers.pop();
+    if (!buffer || buffer.length < end - start) buffer = Buffer.allocUnsafeSlow(setup.maxRangeBytes);
+    const bytes = await readRange(fd, start, end, buffer);
+    post({ type: 'lines', index, count: countLines(bytes), start, end });
+    return { start, end, bytes, buffer };
+  } finally {
+    closeSync(fd);
   }
-  let buffer = freeBuffers.pop();
-  if (!buffer || buffer.length < end - start) buffer = Buffer.allocUnsafeSlow(setup.maxRangeBytes);
-  const bytes = await readRange(fd, start, end, buffer);
-  post({ type: 'lines', index, count: countLines(bytes), start, end });
-  return { start, end, bytes, buffer };
 }
 
 async function readOne(index: number, { start, end, bytes }: LoadedRange, clockStart: ClockState | undefined): Promise<void> {
