@@ -64,7 +64,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
       if (size > maxLine) {
         const head = carry ? Buffer.concat([carry, chunk]).subarray(0, maxLine) : chunk.subarray(0, maxLine);
         stats.overlong++;
-        yield { lines: [decodeLine(head)], first: next++ };
+        yield { lines: [lineOf(head, sep, maxLine, stats)], first: next++ };
         carry = undefined;
         skipping = true;
       } else {
@@ -76,7 +76,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
     if (carry) {
       // The carried bytes end with the chunk's first line: joined alone, not by copying the chunk.
       const nl = chunk.indexOf(sep);
-      yield { lines: [finishLine(decode(Buffer.concat([carry, chunk.subarray(0, nl)])), sep, maxLine, stats)], first: next++ };
+      yield { lines: [lineOf(Buffer.concat([carry, chunk.subarray(0, nl)]), sep, maxLine, stats)], first: next++ };
       body = nl === last ? undefined : chunk.subarray(nl + 1, last);
       carry = undefined;
     }
@@ -95,6 +95,12 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
           piece = piece.subarray(0, cut);
         }
       }
+      // A piece over 64 KiB is one line (it was cut at the first separator after 64 KiB): one over
+      // the cap is cut in bytes before decoding, as a line cut anywhere else is.
+      if (piece.length > maxLine && piece.indexOf(sep) < 0) {
+        yield { lines: [lineOf(piece, sep, maxLine, stats)], first: next++ };
+        continue;
+      }
       const lines = decode(piece).split(sep === 0x0a ? '\n' : '\r');
       for (let i = 0; i < lines.length; i++) lines[i] = finishLine(lines[i]!, sep, maxLine, stats);
       yield { lines, first: next };
@@ -104,11 +110,29 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
     carry = tail.length ? Buffer.from(tail) : undefined;
   }
   if (carry && carry.length && !skipping) {
-    yield { lines: [decodeLine(carry)], first: next };
+    yield { lines: [lineOf(carry, sep, maxLine, stats)], first: next };
   }
 }
 
-/** A line without its CR (CRLF files), cut at the line cap. */
+/**
+ * One line from its bytes: without its CR (CRLF files), cut at the line cap in bytes (counted), then
+ * decoded. Every line is cut so, wherever the read chunks happen to end (a cut by characters, as
+ * before, kept twice the bytes of a line of two-byte characters that sat inside one chunk).
+ */
+function lineOf(bytes: Buffer, sep: number, maxLine: number, stats: LineStats): string {
+  let end = bytes.length;
+  if (sep === 0x0a && end > 0 && bytes[end - 1] === 13) end--;
+  if (end > maxLine) {
+    end = maxLine;
+    stats.overlong++;
+  }
+  return decode(bytes.subarray(0, end));
+}
+
+/**
+ * A line of a decoded piece without its CR (CRLF files). Pieces hold lines of at most 64 KiB, under
+ * the cap; a smaller cap (tests) cuts here by characters.
+ */
 function finishLine(line: string, sep: number, maxLine: number, stats: LineStats): string {
   let l = line;
   if (sep === 0x0a && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
@@ -117,10 +141,4 @@ function finishLine(line: string, sep: number, maxLine: number, stats: LineStats
     stats.overlong++;
   }
   return l;
-}
-
-function decodeLine(b: Buffer): string {
-  let s = decode(b);
-  if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
-  return s;
 }

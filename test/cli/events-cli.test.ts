@@ -77,12 +77,13 @@ test('an input of unknown format and an empty file: exit 2, one line each, no st
 });
 
 test('bad flags exit 2 with one clear line', () => {
-  for (const args of [['events', '--tz', 'Mars/Olympus'], ['events', '--year', '24'], ['events', '--format', 'xml'], ['events', '--since', 'yesterday'], ['events', '--bogus']]) {
+  for (const args of [['events', '--tz', 'Mars/Olympus'], ['events', '--year', '24'], ['events', '--format', 'xml'], ['events', '--since', 'yesterday'], ['events', '--bogus'], ['events', '--threads', '0'], ['analyze', '--threads', 'many']]) {
     const r = run([...args, 'fixtures/exim/mainlog']);
     assert.equal(r.code, 2, args.join(' '));
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
   assert.match(run(['events', '--tz', 'Mars/Olympus']).stderr, /unknown time zone 'Mars\/Olympus'/);
+  assert.match(run(['events', '--threads', '0', 'fixtures/exim/mainlog']).stderr, /^bouncelens: --threads: '0' is not a number from 1 to 64\n$/);
 });
 
 test('stdin with -, and a truncated gzip is reported with what was read before the damage', () => {

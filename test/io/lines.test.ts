@@ -72,3 +72,19 @@ test('chunks of a megabyte are decoded in pieces: every line, its number and a m
   assert.deepEqual(got, want);
   assert.ok(batches > 12, `each chunk was decoded in several pieces (${batches} batches)`);
 });
+
+test('a line over the cap is cut at the same byte however the chunks fall, a last line without newline too', async () => {
+  // 300 KB of two-byte characters: 150,000 characters, cut at 256 KiB = 131,072 characters.
+  const long = 'é'.repeat(150_000);
+  const bytes = Buffer.from(`first\n${long}\r\nmiddle\n${long}`);
+  const cuts = [[bytes.length], [7, bytes.length], [100_000, 200_000, bytes.length], [1 << 20]];
+  for (const ends of cuts) {
+    const chunks: Buffer[] = [];
+    let at = 0;
+    for (const end of ends) { chunks.push(bytes.subarray(at, Math.min(end, bytes.length))); at = end; }
+    const r = await lines(chunks);
+    assert.deepEqual(r.lines.map((l) => l.length), [5, 131_072, 6, 131_072], `chunks ending at ${ends.join(', ')}`);
+    assert.equal(r.lines[1], 'é'.repeat(131_072));
+    assert.equal(r.stats.overlong, 2);
+  }
+});
