@@ -2,7 +2,8 @@
  * Byte ranges of a plain log file, each starting at a line start: a range is cut at the line start
  * at or after its nominal offset, so two neighbours agree on their border without talking. Chunks
  * of a range are cut where reading the whole file in order cuts them (every READ_CHUNK_BYTES from
- * the file's start), so a line over the length cap is cut at the same place either way.
+ * the file's start): splitLines gives the same lines for any chunks, and this keeps even its
+ * decoding pieces the same.
  */
 
 import { read, readSync } from 'node:fs';
