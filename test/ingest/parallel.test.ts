@@ -4,9 +4,9 @@
  * recipients and the new year cross their borders, and where a range must be read in order.
  */
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, closeSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generatePostfixLog } from '../../bench/generate.js';
@@ -52,6 +52,7 @@ async function assertSameInRanges(names: string[], rangeBytes: number, render = 
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bouncelens-ranges-'));
 const generated = path.join(dir, 'generated.log');
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('ranges: a generated relay log (3 MB, 48 ranges) exports the same NDJSON, CSV and class selection', async () => {
   await generatePostfixLog(generated, 3_000_000, 11);
