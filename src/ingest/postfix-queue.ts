@@ -139,7 +139,9 @@ export class RangeQueue extends PostfixQueue {
   }
 
   override upsert(key: string): QueueEntry {
-    const e = super.upsert(key);
+    const e = super.upsert(key) as RangeEntryState;
+    // Marked once, when made: changes to an entry opened after its key's removal are not logged.
+    if (e.fresh === undefined) e.fresh = this.cleared.has(key);
     if (this.size > this.peak) this.peak = this.size;
     return e;
   }
@@ -149,9 +151,15 @@ export class RangeQueue extends PostfixQueue {
     this.log(key, d);
   }
 
+  /** One lookup: this runs for every delivery. */
   override forget(key: string, recipient: string): void {
-    super.forget(key, recipient);
-    this.log(key, recipient);
+    const e = this.get(key) as RangeEntryState | undefined;
+    if (!e) {
+      if (!this.cleared.has(key)) this.logLoose(key, recipient);
+      return;
+    }
+    e.deferred?.delete(recipient);
+    if (!e.fresh) (e.ops ??= []).push(recipient);
   }
 
   override takeDeferred(key: string): DeferredRecipient[] {
@@ -162,9 +170,9 @@ export class RangeQueue extends PostfixQueue {
 
   override remove(key: string): void {
     super.remove(key);
-    if (this.cleared.has(key)) return;
+    const before = this.cleared.size;
     this.cleared.add(key);
-    if (this.looseOps.size) this.looseOps.delete(key);
+    if (this.cleared.size !== before && this.looseOps.size) this.looseOps.delete(key);
   }
 
   /** The changes so far to the deferred recipients of `key` (not cleared). */
@@ -173,20 +181,23 @@ export class RangeQueue extends PostfixQueue {
   }
 
   private log(key: string, op: DeferredOp): void {
-    if (this.cleared.has(key)) return;
     const e = this.get(key) as RangeEntryState | undefined;
     if (e) {
-      if (e.ops) e.ops.push(op);
-      else e.ops = [op];
-      return;
+      if (!e.fresh) (e.ops ??= []).push(op);
+    } else if (!this.cleared.has(key)) {
+      this.logLoose(key, op);
     }
+  }
+
+  private logLoose(key: string, op: DeferredOp): void {
     const ops = this.looseOps.get(key);
     if (ops) ops.push(op);
     else this.looseOps.set(key, [op]);
   }
 }
 
-/** A queue entry of a range, with the changes to its deferred recipients (RangeQueue). */
+/** A queue entry of a range: opened after its key's removal (`fresh`), or with its changes logged. */
 interface RangeEntryState extends QueueEntry {
+  fresh?: boolean;
   ops?: DeferredOp[];
 }
