@@ -73,6 +73,12 @@ interface ReadEnv {
   skipped: string[];
 }
 
+/** The input's over-long lines, counted by splitLines, into its counters (and its caps hit). */
+function countOverlong(stats: InputStats, lineStats: LineStats): void {
+  stats.overlong = lineStats.overlong;
+  if (lineStats.overlong) stats.capped['over-long lines cut'] = lineStats.overlong;
+}
+
 /** An error while reading `source`, as the one-line input error the CLI reports. */
 function inputError(source: InputSource, err: unknown): InputError {
   return err instanceof InputError ? err : new InputError(source.name, errorMessage(err));
@@ -121,8 +127,7 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
   } catch (err) {
     errors.push(inputError(source, err));
   } finally {
-    stats.overlong = lineStats.overlong;
-    if (lineStats.overlong) stats.capped['over-long lines cut'] = lineStats.overlong;
+    countOverlong(stats, lineStats);
   }
 }
 
@@ -188,8 +193,7 @@ async function* readInRanges<T>(source: InputSource, plan: RangePlan, env: ReadE
   } catch (err) {
     env.errors.push(inputError(source, err));
   } finally {
-    stats.overlong = lineStats.overlong;
-    if (lineStats.overlong) stats.capped['over-long lines cut'] = lineStats.overlong;
+    countOverlong(stats, lineStats);
   }
 }
 

@@ -22,8 +22,7 @@ export const syslogReader: Reader = {
     return lines.length > 0 && lines.slice(0, 5).some((l) => looksLikeSyslog(l) || isJournalJson(l));
   },
   async *read(lines: AsyncIterable<LineBatch>, ctx: ReadContext) {
-    const { stats } = ctx;
-    const { range } = ctx;
+    const { stats, range } = ctx;
     const clock = new SyslogClock({
       tz: ctx.tz, year: ctx.year, referenceTime: ctx.referenceTime, referenceFrom: ctx.referenceFrom,
       notice: (t) => stats.notices.push(t), start: ctx.resume?.clock ?? range?.clockStart,

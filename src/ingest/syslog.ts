@@ -63,8 +63,9 @@ export function firstYear(opts: ClockOptions, month: number): number {
 export class SyslogClock {
   private year: number | undefined;
   private lastMonth = 0;
-  /** Month, day, hour and minute of the cached minute, as one small integer. */
+  /** Month, day, hour and minute of the cached minute, as one small integer, and its year. */
   private cacheKey = -1;
+  private cacheYear = 0;
   private cacheMs = 0;
   /** The first line's month, the year given it and the state after it (checked when a worker's range is merged). */
   first: { month: number; year: number; state: ClockState } | undefined;
@@ -82,30 +83,32 @@ export class SyslogClock {
   }
 
   toUtc(month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+    let year: number;
     if (this.year === undefined) {
-      this.year = firstYear(this.opts, month);
+      year = this.year = firstYear(this.opts, month);
       if (this.opts.year !== undefined) {
-        this.opts.notice?.(`year ${this.year} taken for its first line (--year)`);
+        this.opts.notice?.(`year ${year} taken for its first line (--year)`);
       } else {
         const from = this.opts.referenceTime === undefined ? 'the current date (no file time for this input)' : `its ${this.opts.referenceFrom ?? 'modification time'}`;
-        this.opts.notice?.(`year ${this.year} assumed for its first line, from ${from}; use --year to set it`);
+        this.opts.notice?.(`year ${year} assumed for its first line, from ${from}; use --year to set it`);
       }
       this.lastMonth = month;
-    } else if (month < this.lastMonth - 6) {
-      this.year++;
-      this.cacheKey = -1;
-    } else if (month > this.lastMonth + 6) {
-      // A late line from before the new year (interleaved writers): it belongs to the year before.
-      this.first ??= { month, year: this.year - 1, state: { year: this.year, lastMonth: this.lastMonth } };
-      return zonedToUtc(this.opts.tz, this.year - 1, month, day, hour, minute, second, ms);
+    } else if (month === this.lastMonth) {
+      year = this.year;
+    } else {
+      // Only a change of month can change the year.
+      const step = clockStep({ year: this.year, lastMonth: this.lastMonth }, month);
+      year = step.year;
+      this.year = step.next.year;
+      this.lastMonth = step.next.lastMonth;
     }
-    this.lastMonth = month;
-    this.first ??= { month, year: this.year, state: { year: this.year, lastMonth: month } };
+    this.first ??= { month, year, state: { year: this.year, lastMonth: this.lastMonth } };
     // Fields of two digits each (a malformed `25:61` included): one distinct small integer per minute.
     const key = ((month * 100 + day) * 100 + hour) * 100 + minute;
-    if (key !== this.cacheKey) {
+    if (key !== this.cacheKey || year !== this.cacheYear) {
       this.cacheKey = key;
-      this.cacheMs = zonedToUtc(this.opts.tz, this.year, month, day, hour, minute, 0);
+      this.cacheYear = year;
+      this.cacheMs = zonedToUtc(this.opts.tz, year, month, day, hour, minute, 0);
     }
     return this.cacheMs + second * 1000 + ms;
   }

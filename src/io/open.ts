@@ -136,7 +136,8 @@ export function prefetchSmall(source: InputSource): Prefetched | undefined {
   }
 }
 
-async function* once(b: Buffer): AsyncGenerator<Buffer> {
+/** `b` as a stream of one chunk (none when empty). */
+export async function* once(b: Buffer): AsyncGenerator<Buffer> {
   if (b.length) yield b;
 }
 

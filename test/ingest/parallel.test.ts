@@ -15,9 +15,8 @@ import { createClassifier, defaultClassifier, type Classifier } from '../../src/
 import { analyze } from '../../src/correlate/index.js';
 import { resolveContext } from '../../src/correlate/context.js';
 import type { RangesReport } from '../../src/ingest/parallel/index.js';
-import { alignedChunks, countLines, lineStartAt } from '../../src/ingest/parallel/ranges.js';
+import { countLines, lineStartAt } from '../../src/ingest/parallel/ranges.js';
 import type { EventRender } from '../../src/report/events.js';
-import { READ_CHUNK_BYTES } from '../../src/limits.js';
 import { corpus, fixture, NO_SHARED, SHARED } from '../helpers/paths.js';
 
 const NDJSON: EventRender = { format: 'ndjson', select: {} };
@@ -199,7 +198,7 @@ test('ranges: the corpus Postfix logs export the same in tiny ranges', { skip: N
   assert.ok(inRanges >= 8, `${inRanges} corpus logs read in ranges`);
 });
 
-test('ranges: borders at line starts, lines counted as splitLines numbers them, chunks cut where reading in order cuts them', () => {
+test('ranges: borders at line starts, lines counted as splitLines numbers them', () => {
   const file = path.join(dir, 'borders.log');
   writeFileSync(file, 'aaa\nbb\n\ncccc');
   const fd = openSync(file, 'r');
@@ -211,13 +210,6 @@ test('ranges: borders at line starts, lines counted as splitLines numbers them, 
   assert.equal(countLines(Buffer.from('aaa\nbb\n\ncccc')), 4);
   assert.equal(countLines(Buffer.from('aaa\n')), 1);
   assert.equal(countLines(Buffer.alloc(0)), 0);
-});
-
-test('ranges: chunks of a range end at the file offsets where reading in order ends its chunks', async () => {
-  const bytes = Buffer.alloc(READ_CHUNK_BYTES * 2 + 10);
-  const sizes: number[] = [];
-  for await (const c of alignedChunks(bytes, READ_CHUNK_BYTES - 6)) sizes.push(c.length);
-  assert.deepEqual(sizes, [6, READ_CHUNK_BYTES, READ_CHUNK_BYTES, 4]);
 });
 
 /** The whole diagnosis of `analyze` (key order included) and how the files were read. */

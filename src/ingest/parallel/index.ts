@@ -13,11 +13,11 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 import type { Classifier } from '../../classify/classify.js';
 import type { Signature } from '../../classify/compile.js';
 import { splitLines, type LineStats } from '../../io/lines.js';
-import { MAX_LINE_BYTES } from '../../limits.js';
+import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from '../../limits.js';
 import { eventRenderer, type EventRender } from '../../report/events.js';
 import type { BounceClass, DeliveryEvent } from '../../types.js';
 import { syslogReader } from '../maillog.js';
@@ -26,7 +26,7 @@ import type { DeliverySink, InputStats } from '../reader.js';
 import type { ClockState } from '../syslog.js';
 import { addStats, carryClock, carryQueue, queueStaysUnderCap, recountExpiry, resolveFix, statsAddUp, type CarriedState } from './merge.js';
 import type { FromWorker, RangeResult, ToWorker } from './protocol.js';
-import { chunksFrom, lineStartAt } from './ranges.js';
+import { lineStartAt } from './ranges.js';
 import type { WorkerSetup } from './worker.js';
 
 /** Bytes per range: large enough that the few events crossing a border do not matter, small enough to hold two per thread. */
@@ -265,7 +265,7 @@ async function* readRangesApart<T>(
     referenceTime: job.referenceTime, referenceFrom: job.referenceFrom, classifier: job.classifier, keepClasses: job.keepClasses,
     resume: { clock: state.clock, queue: state.queue }, onDelivered: 'onDelivered' in output ? output.onDelivered : undefined,
   };
-  const lines = splitLines(chunksFrom(job.path, start), job.lineStats, MAX_LINE_BYTES, { first: joinedLine, sep: 0x0a });
+  const lines = splitLines(createReadStream(job.path, { start, highWaterMark: READ_CHUNK_BYTES }), job.lineStats, MAX_LINE_BYTES, { first: joinedLine, sep: 0x0a });
   for await (const batch of syslogReader.read(lines, ctx)) {
     const out = inOrder(batch);
     if (out !== undefined) yield out;

@@ -30,9 +30,9 @@ export interface RangeClock {
 }
 
 /**
- * The clock state after the range, or undefined when the range's years may differ from reading
- * in order: it assumed a state at its start, and its first line would have had another year or
- * left another state. A range that read no BSD timestamp leaves the state as it found it.
+ * The clock state after the range, and whether the range's years are those of reading in order
+ * (not `ok`: it assumed a state at its start, and its first line would have had another year or
+ * left another state). A range that read no BSD timestamp leaves the state as it found it.
  */
 export function carryClock(before: ClockState | undefined, range: RangeClock): { ok: boolean; after: ClockState | undefined } {
   if (!range.first) return { ok: true, after: before };
@@ -53,24 +53,13 @@ export function carryQueue(queue: Map<string, QueueEntry>, range: RangeQueueStat
   if (!range) return;
   for (const key of range.removedOpen) queue.delete(key);
   for (const e of range.entries) {
-    if (e.fresh) {
-      const entry: QueueEntry = {};
-      if (e.sender !== undefined) entry.sender = e.sender;
-      if (e.messageId !== undefined) entry.messageId = e.messageId;
-      if (e.deferred) entry.deferred = new Map(e.deferred.map((d) => [d.recipient, d]));
-      queue.set(e.key, entry);
-      continue;
-    }
-    const old = queue.get(e.key);
-    if (old) {
-      if (e.sender !== undefined) old.sender = e.sender;
-      if (e.messageId !== undefined) old.messageId = e.messageId;
-    } else {
-      const entry: QueueEntry = {};
-      if (e.sender !== undefined) entry.sender = e.sender;
-      if (e.messageId !== undefined) entry.messageId = e.messageId;
-      queue.set(e.key, entry);
-    }
+    // A fresh entry replaces the one before (removed above) at the end; another adds to it in its
+    // place, or is new at the end (Map#set keeps an existing key's place).
+    const entry: QueueEntry = (!e.fresh && queue.get(e.key)) || {};
+    if (e.sender !== undefined) entry.sender = e.sender;
+    if (e.messageId !== undefined) entry.messageId = e.messageId;
+    if (e.deferred) entry.deferred = new Map(e.deferred.map((d) => [d.recipient, d]));
+    queue.set(e.key, entry);
   }
   for (const [key, ops] of range.deferredOps) {
     const entry = queue.get(key);

@@ -1,14 +1,12 @@
 /**
  * Byte ranges of a plain log file, each starting at a line start: a range is cut at the line start
- * at or after its nominal offset, so two neighbours agree on their border without talking. Chunks
- * of a range are cut where reading the whole file in order cuts them (every READ_CHUNK_BYTES from
- * the file's start): splitLines gives the same lines for any chunks, and this keeps even its
- * decoding pieces the same.
+ * at or after its nominal offset, so two neighbours agree on their border without talking.
  */
 
 import { read, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { READ_CHUNK_BYTES } from '../../limits.js';
+import { promisify } from 'node:util';
+
+const readAsync = promisify(read);
 
 const SCAN_BYTES = 64 * 1024;
 
@@ -31,7 +29,7 @@ export async function readRange(fd: number, start: number, end: number, into: Bu
   const buf = into.subarray(0, end - start);
   let done = 0;
   while (done < buf.length) {
-    const n = await new Promise<number>((resolve, reject) => read(fd, buf, done, buf.length - done, start + done, (err, bytes) => (err ? reject(err) : resolve(bytes))));
+    const { bytesRead: n } = await readAsync(fd, buf, done, buf.length - done, start + done);
     if (n <= 0) return buf.subarray(0, done);
     done += n;
   }
@@ -44,33 +42,4 @@ export function countLines(bytes: Buffer): number {
   for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n++;
   if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) n++;
   return n;
-}
-
-/** `bytes`, which start at file offset `start`, in the chunks reading the file in order would give. */
-export async function* alignedChunks(bytes: Buffer, start: number): AsyncGenerator<Buffer> {
-  let at = 0;
-  while (at < bytes.length) {
-    const fileOffset = start + at;
-    const next = Math.min(bytes.length, at + (READ_CHUNK_BYTES - (fileOffset % READ_CHUNK_BYTES)));
-    yield bytes.subarray(at, next);
-    at = next;
-  }
-}
-
-/** The file from `start` to its end, in the chunks reading it in order would give (resuming in order). */
-export async function* chunksFrom(path: string, start: number): AsyncGenerator<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    let at = start;
-    for (;;) {
-      const want = READ_CHUNK_BYTES - (at % READ_CHUNK_BYTES);
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buf, 0, want, at);
-      if (bytesRead <= 0) return;
-      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
-      at += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
 }

@@ -8,7 +8,8 @@ import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createClassifier } from '../../classify/classify.js';
 import type { Signature } from '../../classify/compile.js';
-import { splitLines, type LineStats } from '../../io/lines.js';
+import { splitLines, type LineBatch, type LineStats } from '../../io/lines.js';
+import { once } from '../../io/open.js';
 import { MAX_LINE_BYTES } from '../../limits.js';
 import { eventRenderer, type EventRender } from '../../report/events.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../../types.js';
@@ -16,7 +17,7 @@ import { syslogReader } from '../maillog.js';
 import type { RangeFix, RangeRead } from '../range.js';
 import { newStats, type ReadContext } from '../reader.js';
 import type { ClockState } from '../syslog.js';
-import { alignedChunks, countLines, lineStartAt, readRange } from './ranges.js';
+import { countLines, lineStartAt, readRange } from './ranges.js';
 import type { DeliveryRun, FromWorker, RangeResult, ToWorker } from './protocol.js';
 
 export interface WorkerSetup {
@@ -113,45 +114,57 @@ async function readOne(index: number, { start, end, bytes }: LoadedRange, clockS
   stats.format = 'postfix';
   const lineStats: LineStats = { overlong: 0, bareCr: false };
   const range: RangeRead = { clockStart, fixes: new Map() };
-  const lines = splitLines(alignedChunks(bytes, start), lineStats, MAX_LINE_BYTES, { first: line, sep: 0x0a });
+  // One chunk: splitLines gives the same lines however the bytes are chunked.
+  const lines = splitLines(once(bytes), lineStats, MAX_LINE_BYTES, { first: line, sep: 0x0a });
   const ctx: ReadContext = {
     file: setup.file, run: { shared: new Map<string, unknown>() }, stats, tz: setup.tz, year: setup.year,
     referenceTime: setup.referenceTime, referenceFrom: setup.referenceFrom, classifier, keepClasses, range,
   };
-  const result: RangeResult = { stats, bytes: end - start, clock: {} };
-  let transfer: ArrayBuffer[];
-  if (render) {
-    const items: NonNullable<RangeResult['items']> = [];
-    const out = new ByteSink(items);
-    for await (const batch of syslogReader.read(lines, ctx)) {
-      let from = 0;
-      for (let i = 0; i < batch.length; i++) {
-        const fix = range.fixes.get(batch[i]!);
-        if (!fix) continue;
-        out.write(render(batch.slice(from, i)));
-        out.end();
-        items.push(fix);
-        from = i + 1;
-      }
-      out.write(render(from ? batch.slice(from) : batch));
-    }
-    out.end();
-    result.items = items;
-    transfer = items.filter((i) => i instanceof Uint8Array).map((b) => (b as Uint8Array).buffer as ArrayBuffer);
-  } else {
-    const run = new DeliveryRunBuilder();
-    ctx.onDelivered = (t, recipient, domain, host, legacy) => run.delivery(t, recipient, domain, host, legacy);
-    for await (const batch of syslogReader.read(lines, ctx)) {
-      for (const e of batch) run.event(range.fixes.get(e) ?? e);
-    }
-    const d = (result.deliveries = run.done());
-    transfer = [d.order.buffer, d.times.buffer, d.domains.buffer, d.hosts.buffer, d.legacy.buffer] as ArrayBuffer[];
-  }
+  const output = render ? await renderedItems(render, lines, ctx, range) : await deliveryRun(lines, ctx, range);
   stats.overlong = lineStats.overlong;
-  result.anomaly = range.anomaly;
-  result.clock = { start: clockStart, first: range.clockFirst, end: range.clockEnd };
-  result.queue = range.queue;
-  port.postMessage({ type: 'done', index, result } satisfies FromWorker, transfer);
+  const result: RangeResult = {
+    ...output.part, stats, bytes: end - start, anomaly: range.anomaly,
+    clock: { start: clockStart, first: range.clockFirst, end: range.clockEnd }, queue: range.queue,
+  };
+  port.postMessage({ type: 'done', index, result } satisfies FromWorker, output.transfer);
+}
+
+/** What a range gives besides its state, and the buffers to move to the main thread with it. */
+interface RangeOutputPart {
+  part: Pick<RangeResult, 'items' | 'deliveries'>;
+  transfer: ArrayBuffer[];
+}
+
+/** The export's text of a range as UTF-8 pieces, with the fixes in their places. */
+async function renderedItems(render: (events: readonly DeliveryEvent[]) => string, lines: AsyncIterable<LineBatch>, ctx: ReadContext, range: RangeRead): Promise<RangeOutputPart> {
+  const items: (Uint8Array | RangeFix)[] = [];
+  const out = new ByteSink(items);
+  for await (const batch of syslogReader.read(lines, ctx)) {
+    let from = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const fix = range.fixes.get(batch[i]!);
+      if (!fix) continue;
+      out.write(render(batch.slice(from, i)));
+      out.end();
+      items.push(fix);
+      from = i + 1;
+    }
+    out.write(render(from ? batch.slice(from) : batch));
+  }
+  out.end();
+  const pieces = items.filter((i): i is Uint8Array => i instanceof Uint8Array);
+  return { part: { items }, transfer: pieces.map((b) => b.buffer as ArrayBuffer) };
+}
+
+/** A range's deliveries (handed over, as analyze takes them) and events, in line order. */
+async function deliveryRun(lines: AsyncIterable<LineBatch>, ctx: ReadContext, range: RangeRead): Promise<RangeOutputPart> {
+  const run = new DeliveryRunBuilder();
+  ctx.onDelivered = (t, recipient, domain, host, legacy) => run.delivery(t, recipient, domain, host, legacy);
+  for await (const batch of syslogReader.read(lines, ctx)) {
+    for (const e of batch) run.event(range.fixes.get(e) ?? e);
+  }
+  const d = run.done();
+  return { part: { deliveries: d }, transfer: [d.order.buffer, d.times.buffer, d.domains.buffer, d.hosts.buffer, d.legacy.buffer] as ArrayBuffer[] };
 }
 
 /** A range's deliveries and events in line order, as columns (see DeliveryRun). */
