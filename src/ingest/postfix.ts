@@ -317,11 +317,12 @@ export class PostfixEvents {
     let scope = this.scopes.get(full);
     if (scope === undefined) {
       scope = `\u0100${full}`;
+      const kept = detach(full);
       if (this.scopes.size < 256) {
         scope = String.fromCharCode(this.scopes.size);
-        this.scopeNames.push(detach(full));
+        this.scopeNames.push(kept);
       }
-      this.scopes.set(detach(full), scope);
+      this.scopes.set(kept, scope);
     }
     return scope;
   }
@@ -358,12 +359,16 @@ export class PostfixEvents {
   }
 
   /**
-   * An event of a range whose queue entry may have been opened before the range, built with what
-   * the range knows; the merge fills in the sender and Message-ID (see RangeFix).
+   * The event of a line with queue key `k`. In a range read apart whose entry for `k` may have
+   * been opened before the range and lacks a sender or Message-ID, it is built with what the range
+   * knows and the merge fills those in (see RangeFix).
    */
-  private fixedLater(k: string, parts: EventParts, needSender: boolean, needMessageId: boolean): DeliveryEvent[] {
+  private queuedEvent(k: string, parts: EventParts): DeliveryEvent[] {
     const e = buildEvent(parts, this.ctx.classifier);
-    this.ctx.range!.fixes.set(e, { kind: 'event', key: this.spelledKey(k), parts, needSender, needMessageId });
+    const needSender = parts.sender === undefined, needMessageId = parts.messageId === undefined;
+    if (this.rangeQueue && (needSender || needMessageId) && !this.rangeQueue.known(k)) {
+      this.ctx.range!.fixes.set(e, { kind: 'event', key: this.spelledKey(k), parts, needSender, needMessageId });
+    }
     return [e];
   }
 
@@ -405,10 +410,7 @@ export class PostfixEvents {
       remoteHost: remote ? remoteHost : undefined, remoteIp: remote ? remoteIp : undefined,
       reporter: env.host, answeredBy, data,
     };
-    if (this.rangeQueue && !this.rangeQueue.known(k) && (parts.sender === undefined || parts.messageId === undefined)) {
-      return this.fixedLater(k, parts, parts.sender === undefined, parts.messageId === undefined);
-    }
-    return [buildEvent(parts, this.ctx.classifier)];
+    return this.queuedEvent(k, parts);
   }
 
   private reject(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'reject' }>, k: string): DeliveryEvent[] | null | undefined {
@@ -429,10 +431,7 @@ export class PostfixEvents {
       reporter: env.host, answeredBy: { host: env.host },
       data: { stage: rec.stage },
     };
-    if (queued && this.rangeQueue && !this.rangeQueue.known(k) && (parts.sender === undefined || parts.messageId === undefined)) {
-      return this.fixedLater(k, parts, parts.sender === undefined, parts.messageId === undefined);
-    }
-    return [buildEvent(parts, this.ctx.classifier)];
+    return queued ? this.queuedEvent(k, parts) : [buildEvent(parts, this.ctx.classifier)];
   }
 
   /** qmgr gave up on a message: every recipient still deferred in it expired with its last reply. */
