@@ -50,3 +50,26 @@ export function detach(s: string | undefined): string | undefined;
 export function detach(s: string | undefined): string | undefined {
   return s === undefined || s.length === 0 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
+
+/**
+ * Kept copies (detach) shared by equal strings: the reply codes and senders of refusal
+ * records repeat, and each record had its own copy. At most `cap` strings are shared; past that,
+ * each gets its own copy as before, so the table stays bounded on a log of endless variety.
+ */
+export class Interner {
+  private readonly kept = new Map<string, string>();
+
+  constructor(private readonly cap = 1 << 16) {}
+
+  get(s: string): string;
+  get(s: string | undefined): string | undefined;
+  get(s: string | undefined): string | undefined {
+    if (s === undefined || s.length === 0) return s;
+    let k = this.kept.get(s);
+    if (k === undefined) {
+      k = detach(s);
+      if (this.kept.size < this.cap) this.kept.set(k, k);
+    }
+    return k;
+  }
+}

@@ -18,7 +18,6 @@ export interface Refusal {
   status?: string;
   smtpCode?: string;
   host: HostRef;
-  hostKey: string;
   messageId?: string;
   queueId?: string;
   sender?: string;

@@ -6,8 +6,8 @@
  */
 
 import { MAX_REFUSALS_PER_RECIPIENT } from '../limits.js';
-import { DeliveryTimes } from './deliveries.js';
-import { detach } from '../text.js';
+import { DeliveryTimesTable } from './deliveries.js';
+import { detach, Interner } from '../text.js';
 import { namesLegacyDn } from '../ingest/event.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
@@ -20,25 +20,19 @@ import { buildFinding } from './evidence.js';
 import { hostLabel, hostListsGiven, roleOf, type HostRole } from './hosts.js';
 import { buildTimeline, type TimelineRow } from './summary.js';
 
-/**
- * One recipient of a domain: its delivery times (the state itself, one object per recipient: a
- * quarter of a million recipients on a gigabyte of log) and its refusals.
- */
-class RecipientState extends DeliveryTimes {
-  /** Created on the first refusal: most recipients never have one. */
-  refusals: Refusal[] | undefined = undefined;
-
-  constructor(readonly address: string) {
-    super();
-  }
-}
-
 interface DomainState {
   log: AnswerLog;
   eventsByClass: Partial<Record<BounceClass, number>>;
   /** host key → the host and the times of connection failures to it (capped) */
   connectionFailures: Map<string, { host: HostRef; times: number[] }>;
-  recipients: Map<string, RecipientState>;
+  /**
+   * Lower-cased address → the recipient's number, in the order first seen. A number, not an
+   * object per recipient: the delivery times live in the correlator's DeliveryTimesTable, the
+   * address as first written in `addresses`.
+   */
+  recipients: Map<string, number>;
+  /** The refusal records of the recipients that have any (most have none). */
+  refusals: Map<number, Refusal[]>;
   capped: number;
 }
 
@@ -94,6 +88,14 @@ function detachRef(ref: HostRef): HostRef {
 
 export class Correlator {
   private readonly domains = new Map<string, DomainState>();
+  /** Every recipient's delivery times, by recipient number. */
+  private readonly times = new DeliveryTimesTable();
+  /** Every recipient's address as first written, by recipient number. */
+  private readonly addresses: string[] = [];
+  /** Reply codes and senders of refusal records, kept once. */
+  private readonly texts = new Interner();
+  /** The answering host of refusal records by host key, kept once (bounded as `texts`). */
+  private readonly refusalHosts = new Map<string, HostRef>();
 
   constructor(private readonly ctx: MigrationContext) {}
 
@@ -113,14 +115,19 @@ export class Correlator {
     const refusal = e.class === 'user-unknown' || e.class === 'domain-not-accepted' || legacyDn;
     if (!refusal) d.eventsByClass[e.class] = (d.eventsByClass[e.class] ?? 0) + 1;
     if (refusal) {
-      const r = this.recipient(d, e.recipient);
-      r.refusals ??= [];
-      if (r.refusals.length >= MAX_REFUSALS_PER_RECIPIENT) { d.capped++; return; }
-      r.refusals.push({
-        time: t, class: e.class, outcome: e.outcome, status: detach(e.status), smtpCode: detach(e.smtpCode), host: detachRef(ref), hostKey: detach(key),
-        messageId: detach(e.messageId), queueId: detach(e.queueId), sender: detach(e.sender), diagnostic: detach(e.diagnostic),
+      const id = this.recipient(d, e.recipient);
+      const refusals = d.refusals.get(id);
+      if (refusals && refusals.length >= MAX_REFUSALS_PER_RECIPIENT) { d.capped++; return; }
+      const record: Refusal = {
+        time: t, class: e.class, outcome: e.outcome, status: this.texts.get(e.status), smtpCode: this.texts.get(e.smtpCode), host: this.refusalHost(key, ref),
+        messageId: detach(e.messageId), queueId: detach(e.queueId), sender: this.texts.get(e.sender), diagnostic: detach(e.diagnostic),
         source: detach(`${e.origin.file}:${e.origin.line}`), legacyDn,
-      });
+      };
+      // Arrays of the exact size while short (push gives a second element room for seventeen):
+      // most recipients are refused a few times.
+      if (!refusals) d.refusals.set(id, [record]);
+      else if (refusals.length < 16) d.refusals.set(id, refusals.concat(record));
+      else refusals.push(record);
       return;
     }
     if (connectionFailure) {
@@ -144,26 +151,38 @@ export class Correlator {
     }
     // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
     if (!legacyDn) d.eventsByClass.none = (d.eventsByClass.none ?? 0) + 1;
-    this.recipient(d, recipient).add(t);
+    this.times.add(this.recipient(d, recipient), t);
   }
 
   private domain(name: string): DomainState {
     let d = this.domains.get(name);
     if (!d) {
-      d = { log: newAnswerLog(), eventsByClass: {}, connectionFailures: new Map(), recipients: new Map(), capped: 0 };
+      d = { log: newAnswerLog(), eventsByClass: {}, connectionFailures: new Map(), recipients: new Map(), refusals: new Map(), capped: 0 };
       this.domains.set(detach(name), d);
     }
     return d;
   }
 
-  private recipient(d: DomainState, address: string): RecipientState {
-    const k = address.toLowerCase();
-    let r = d.recipients.get(k);
-    if (!r) {
-      const kept = detach(address);
-      d.recipients.set(kept === address.toLowerCase() ? kept : detach(k), (r = new RecipientState(kept)));
+  private refusalHost(key: string, ref: HostRef): HostRef {
+    let kept = this.refusalHosts.get(key);
+    if (!kept) {
+      kept = detachRef(ref);
+      if (this.refusalHosts.size < 1 << 16) this.refusalHosts.set(detach(key), kept);
     }
-    return r;
+    return kept;
+  }
+
+  /** The recipient's number, given on first sight. */
+  private recipient(d: DomainState, address: string): number {
+    const k = address.toLowerCase();
+    let id = d.recipients.get(k);
+    if (id === undefined) {
+      const kept = detach(address);
+      id = this.addresses.length;
+      this.addresses.push(kept);
+      d.recipients.set(kept === k ? kept : detach(k), id);
+    }
+    return id;
   }
 
   /** The domains the diagnosis covers (DESIGN.md § MigrationContext, `--domain`). */
@@ -215,29 +234,31 @@ export class Correlator {
     const role = (ref: HostRef): HostRole => inferredRoles ? inferredRoles.get(hostKey(ref)) ?? 'other' : withLists ? roleOf(lists, ref) : 'other';
 
     // Attempts per recipient, and the facts the rules read.
-    const perRecipient = new Map<string, { state: RecipientState; attempts: (Attempt & { view: AttemptView })[] }>();
-    for (const [k, state] of d.recipients) {
-      if (!state.refusals?.length) continue;
-      const attempts = mergeAttempts(state.refusals).map((a) => ({ ...a, view: this.view(a, role) }));
-      perRecipient.set(k, { state, attempts });
+    // In the order recipients were first seen (their numbers).
+    const perRecipient: { id: number; attempts: (Attempt & { view: AttemptView })[] }[] = [];
+    for (const id of [...d.refusals.keys()].sort((a, b) => a - b)) {
+      const attempts = mergeAttempts(d.refusals.get(id)!).map((a) => ({ ...a, view: this.view(a, role) }));
+      perRecipient.push({ id, attempts });
     }
     let refusedAtNewAfter = 0;
-    for (const { attempts } of perRecipient.values()) {
+    for (const { attempts } of perRecipient) {
       if (cutover !== undefined && attempts.some((a) => a.view.role === 'new' && a.first >= cutover!)) refusedAtNewAfter++;
     }
     let deliveredAtNewAfter = false;
     for (const h of d.log.hosts.values()) {
       if (cutover !== undefined && h.lastDelivery >= cutover && role(h) === 'new') deliveredAtNewAfter = true;
     }
-    const knownGood = [...d.recipients.values()].filter((r) => r.count > 0).map((r) => r.address);
+    const knownGood: string[] = [];
+    for (const id of d.recipients.values()) if (this.times.count(id) > 0) knownGood.push(this.addresses[id]!);
 
     const findings: Finding[] = [];
     const byClass: Partial<Record<BounceClass, number>> = { ...d.eventsByClass };
     const ukAttempts: number[] = [];
-    for (const { state, attempts } of perRecipient.values()) {
+    for (const { id, attempts } of perRecipient) {
+      const state = { address: this.addresses[id]!, deliveries: this.times.history(id) };
       const facts: RuleFacts = {
         cutover,
-        recipientDelivered: state.count > 0,
+        recipientDelivered: state.deliveries.count > 0,
         unknownBeforeCutover: cutover !== undefined && attempts.some((a) => a.view.class === 'user-unknown' && a.first < cutover! &&
           (a.view.role === 'old' || a.first < cutover! - DAY)),
         domainRefusedAtNewAfterCutover: refusedAtNewAfter,

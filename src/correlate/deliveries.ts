@@ -1,76 +1,154 @@
 /**
- * Delivery times of one recipient in bounded memory, whatever the input order: the 8 earliest and
+ * Delivery times per recipient in bounded memory, whatever the input order: the 8 earliest and
  * the 8 latest, and the count. Exact up to 16 deliveries; beyond, "the first delivery after t" may
  * be later than the true one (never earlier), and counts before a time are lower bounds.
+ *
+ * Kept in typed arrays indexed by a recipient number, not in an object per recipient: a gigabyte
+ * of log names a quarter of a million recipients, and an object with its boxed first time and an
+ * array of times took ~170 bytes of heap each (Node 20's V8 has no pointer compression), which the
+ * heap then grew by half again. Here a recipient costs its count, its block's offset and the block.
  */
 
 const KEEP = 8;
+/** Most times a block holds: all of them up to 2 × KEEP, then the KEEP earliest and the KEEP latest. */
+const FULL = 2 * KEEP;
 
-export class DeliveryTimes {
-  count = 0;
-  /** The first time added; most recipients never get a second one, so no array until then. */
-  private only = 0;
-  /** Every time, once there are two, while there are at most 2 × KEEP. */
-  private all: number[] | undefined;
-  /** After that: the KEEP earliest (ascending) and the KEEP latest (descending). */
-  private earliest: number[] | undefined;
-  private latest: number[] | undefined;
+/** Block sizes are powers of two from 1 to FULL: the size class of a block of `n` slots. */
+function sizeClass(n: number): number {
+  return 32 - Math.clz32(n - 1);
+}
 
-  add(t: number): void {
-    this.count++;
-    if (this.count === 1) { this.only = t; return; }
-    if (this.count === 2) { this.all = [this.only, t]; return; }
-    if (this.all) {
-      if (this.all.length < 2 * KEEP) {
-        // A new array of the exact size: push grows the capacity by half plus 16, which made these
-        // arrays the largest part of the heap (most recipients have a few deliveries).
-        this.all = this.all.concat(t);
-        return;
+/** Slots per page (512 KiB): blocks never cross a page, and the table grows a page at a time. */
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
+const IN_PAGE = PAGE - 1;
+
+export class DeliveryTimesTable {
+  private counts = new Int32Array(1024);
+  /** Where each recipient's block starts: page number × PAGE + index in the page. */
+  private offsets = new Int32Array(1024);
+  /**
+   * Blocks of times. While a recipient has at most FULL times its block holds them as added;
+   * after, the KEEP earliest ascending then the KEEP latest descending. In pages rather than one
+   * array doubled when full, which left up to half of it unused.
+   */
+  private readonly pages: Float64Array[] = [];
+  /** The next free slot (page × PAGE + index). */
+  private used = 0;
+  /** Freed blocks by size class (a block moves to the next class when it fills). */
+  private readonly free: number[][] = Array.from({ length: sizeClass(FULL) + 1 }, () => []);
+
+  count(id: number): number {
+    return id < this.counts.length ? this.counts[id]! : 0;
+  }
+
+  add(id: number, t: number): void {
+    if (id >= this.counts.length) this.growIndex(id);
+    const n = this.counts[id]!;
+    this.counts[id] = n + 1;
+    let at = this.offsets[id]!;
+    if (n < FULL) {
+      // Room in the block when n is not a power of two (sizes 1, 2, 4, 8, 16).
+      if (n === 0 || (n & (n - 1)) === 0) {
+        const next = this.allocate(sizeClass(n + 1));
+        if (n > 0) {
+          const from = this.pages[at >>> PAGE_BITS]!, to = this.pages[next >>> PAGE_BITS]!;
+          for (let i = 0; i < n; i++) to[(next & IN_PAGE) + i] = from[(at & IN_PAGE) + i]!;
+          this.free[sizeClass(n)]!.push(at);
+        }
+        this.offsets[id] = at = next;
       }
-      const sorted = this.all.concat(t).sort((a, b) => a - b);
-      this.earliest = sorted.slice(0, KEEP);
-      this.latest = sorted.slice(-KEEP).reverse();
-      this.all = undefined;
+      this.pages[at >>> PAGE_BITS]![(at & IN_PAGE) + n] = t;
       return;
     }
-    insertBounded(this.earliest!, t, (a, b) => a - b);
-    insertBounded(this.latest!, t, (a, b) => b - a);
+    const s = this.pages[at >>> PAGE_BITS]!;
+    at &= IN_PAGE;
+    if (n === FULL) {
+      // The 17th time: keep the KEEP earliest and the KEEP latest of all 17.
+      const sorted = Array.from(s.subarray(at, at + FULL));
+      sorted.push(t);
+      sorted.sort((a, b) => a - b);
+      for (let i = 0; i < KEEP; i++) s[at + i] = sorted[i]!;
+      for (let i = 0; i < KEEP; i++) s[at + KEEP + i] = sorted[FULL - i]!;
+      return;
+    }
+    insertBounded(s, at, t, 1);
+    insertBounded(s, at + KEEP, t, -1);
   }
 
-  /** The kept times, ascending. */
-  times(): number[] {
-    if (this.count === 0) return [];
-    if (this.count === 1) return [this.only];
-    if (this.all) return [...this.all].sort((a, b) => a - b);
-    return [...this.earliest!, ...[...this.latest!].reverse()];
+  /** The kept times of a recipient and its count, for reading. */
+  history(id: number): DeliveryHistory {
+    const n = this.count(id);
+    if (n === 0) return new DeliveryHistory(0, []);
+    const at = this.offsets[id]! & IN_PAGE;
+    const s = this.pages[this.offsets[id]! >>> PAGE_BITS]!;
+    let times: number[];
+    if (n <= FULL) times = Array.from(s.subarray(at, at + n)).sort((a, b) => a - b);
+    else times = [...s.subarray(at, at + KEEP), ...s.subarray(at + KEEP, at + FULL).reverse()];
+    return new DeliveryHistory(n, times);
   }
+
+  private allocate(cls: number): number {
+    const reused = this.free[cls]!.pop();
+    if (reused !== undefined) return reused;
+    const size = 1 << cls;
+    // A block that would cross into the next page starts there instead.
+    if ((this.used & IN_PAGE) + size > PAGE) this.used = (this.used | IN_PAGE) + 1;
+    if (this.used >>> PAGE_BITS === this.pages.length) this.pages.push(new Float64Array(PAGE));
+    const at = this.used;
+    this.used += size;
+    return at;
+  }
+
+  private growIndex(id: number): void {
+    let size = this.counts.length;
+    while (size <= id) size *= 2;
+    const counts = new Int32Array(size);
+    counts.set(this.counts);
+    const offsets = new Int32Array(size);
+    offsets.set(this.offsets);
+    this.counts = counts;
+    this.offsets = offsets;
+  }
+}
+
+/**
+ * Keep the KEEP values from `at` sorted (ascending when `dir` is 1, descending when -1): `t` goes
+ * in its place and the last falls off; nothing when `t` would be last.
+ */
+function insertBounded(s: Float64Array, at: number, t: number, dir: 1 | -1): void {
+  if ((t - s[at + KEEP - 1]!) * dir >= 0) return;
+  let i = KEEP - 1;
+  while (i > 0 && (t - s[at + i - 1]!) * dir < 0) {
+    s[at + i] = s[at + i - 1]!;
+    i--;
+  }
+  s[at + i] = t;
+}
+
+/** One recipient's delivery times as kept (see DeliveryTimesTable), ascending. */
+export class DeliveryHistory {
+  constructor(readonly count: number, private readonly kept: readonly number[]) {}
 
   get exact(): boolean {
-    return this.count <= 2 * KEEP;
+    return this.count <= FULL;
+  }
+
+  times(): number[] {
+    return [...this.kept];
   }
 
   first(): number | undefined {
-    return this.count === 0 ? undefined : this.times()[0];
+    return this.kept[0];
   }
 
   /** The first kept delivery strictly after `t`. */
   firstAfter(t: number): number | undefined {
-    return this.times().find((x) => x > t);
+    return this.kept.find((x) => x > t);
   }
 
   /** Deliveries before `t` (a lower bound when not exact). */
   countBefore(t: number): number {
-    return this.times().filter((x) => x < t).length;
+    return this.kept.filter((x) => x < t).length;
   }
-}
-
-/** Keep `list` (KEEP long) sorted by `cmp`: `t` goes in its place, the last falls off; in place, so the array never grows. */
-function insertBounded(list: number[], t: number, cmp: (a: number, b: number) => number): void {
-  if (cmp(t, list[KEEP - 1]!) >= 0) return;
-  let i = KEEP - 1;
-  while (i > 0 && cmp(t, list[i - 1]!) < 0) {
-    list[i] = list[i - 1]!;
-    i--;
-  }
-  list[i] = t;
 }

@@ -11,7 +11,7 @@ import type { Attempt } from './attempts.js';
 import { CAUSE_INFO, lowest, type AttemptView, type RuleFacts } from './causes.js';
 import type { MigrationContext } from './context.js';
 import type { CutoverInfo } from './correlate.js';
-import type { DeliveryTimes } from './deliveries.js';
+import type { DeliveryHistory } from './deliveries.js';
 import type { Cause, Confidence, Finding } from './finding.js';
 import { hostLabel, type HostRole } from './hosts.js';
 import { nearestKnownGood } from './suggest.js';
@@ -20,7 +20,7 @@ export interface FindingInput {
   ctx: MigrationContext;
   domain: string;
   /** The recipient and its delivery times. */
-  state: DeliveryTimes & { address: string };
+  state: { address: string; deliveries: DeliveryHistory };
   cause: Cause;
   attempts: (Attempt & { view: AttemptView })[];
   facts: RuleFacts;
@@ -42,11 +42,11 @@ export function buildFinding(a: FindingInput): Finding {
   const at = (t: number): string => (cutover === undefined ? isoUtc(t) : formatOffset(t - cutover));
   const hosts = hostLabels(records.map((r) => r.host));
   const statuses = distinct(records.map((r) => r.status ?? r.smtpCode));
-  const resolved = state.firstAfter(last);
+  const resolved = state.deliveries.firstAfter(last);
   const n = attempts.length;
   const span = n === 1 ? `at ${at(first)}` : `between ${at(first)} and ${at(last)}`;
   const refusals = `${n} refusal${n === 1 ? '' : 's'} by ${hosts.join(', ')} ${span}`;
-  const firstDelivery = state.first();
+  const firstDelivery = state.deliveries.first();
   const deliveredBefore = cutover !== undefined && firstDelivery !== undefined && firstDelivery < cutover;
   const lower = state.address.toLowerCase();
   const inOldNotNew = ctx.oldUsers?.has(lower) === true && ctx.newUsers !== undefined && !ctx.newUsers.has(lower);
@@ -104,7 +104,7 @@ export function buildFinding(a: FindingInput): Finding {
     case 'unprovisioned-user': {
       const strong = deliveredBefore || inOldNotNew;
       const why = deliveredBefore
-        ? `delivered to ${state.exact ? '' : 'at least '}${state.countBefore(cutover!)} time(s) before the cutover`
+        ? `delivered to ${state.deliveries.exact ? '' : 'at least '}${state.deliveries.countBefore(cutover!)} time(s) before the cutover`
         : inOldNotNew ? 'in --old-users but not in --new-users' : 'not seen delivered before the cutover';
       const early = attempts.some((a) => a.first < cutover!) ? '; refused at a new host before the cutover: moved or deprovisioned early' : '';
       evidence = `${refusals}; ${why}${early}${resolved !== undefined ? `; delivered again at ${at(resolved)}` : ''}`;

@@ -1,15 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeliveryTimes } from '../../src/correlate/deliveries.js';
+import { DeliveryTimesTable } from '../../src/correlate/deliveries.js';
 
-test('DeliveryTimes: exact up to 16, bounded after, any order', () => {
-  const d = new DeliveryTimes();
-  for (const t of [50, 10, 30, 20, 40, 60, 70, 80, 90, 100, 110, 120, 130]) d.add(t);
+test('DeliveryTimesTable: exact up to 16, bounded after, any order', () => {
+  const table = new DeliveryTimesTable();
+  for (const t of [50, 10, 30, 20, 40, 60, 70, 80, 90, 100, 110, 120, 130]) table.add(3, t);
+  let d = table.history(3);
   assert.equal(d.exact, true);
   assert.equal(d.countBefore(95), 9);
   assert.equal(d.firstAfter(45), 50);
   assert.equal(d.first(), 10);
-  for (let t = 200; t < 1200; t += 10) d.add(t);
+  for (let t = 200; t < 1200; t += 10) table.add(3, t);
+  d = table.history(3);
   assert.equal(d.exact, false);
   assert.equal(d.count, 113);
   assert.equal(d.first(), 10);
@@ -17,19 +19,31 @@ test('DeliveryTimes: exact up to 16, bounded after, any order', () => {
   assert.equal(d.firstAfter(55), 60, 'within the earliest kept');
   assert.equal(d.firstAfter(1185), 1190, 'within the latest kept');
   assert.ok(d.firstAfter(500)! >= 510, 'in the dropped middle: never earlier than the truth');
+  assert.equal(table.count(0), 0, 'a number never given a time');
+  assert.deepEqual(table.history(99_999).times(), [], 'a number beyond the table');
 });
 
-test('DeliveryTimes keeps exactly the 8 earliest and 8 latest of any sequence', () => {
+test('DeliveryTimesTable keeps exactly the 8 earliest and 8 latest of any sequence, recipients interleaved', () => {
   let seed = 7;
   const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 10_000;
-  for (let run = 0; run < 200; run++) {
-    const d = new DeliveryTimes();
-    const all: number[] = [];
-    const n = 1 + (run % 60);
-    for (let i = 0; i < n; i++) { const t = rand(); all.push(t); d.add(t); }
-    const sorted = [...all].sort((a, b) => a - b);
+  // Many recipients added to in turns, so blocks are freed, reused and the slabs grow while others hold times.
+  const table = new DeliveryTimesTable();
+  const all: number[][] = [];
+  const wanted = (id: number): number => 1 + (id % 60);
+  for (let id = 0; id < 8000; id++) all.push([]); // ~110,000 slots: blocks on two pages
+  for (let round = 0; round < 60; round++) {
+    for (let id = 0; id < all.length; id++) {
+      if (all[id]!.length >= wanted(id)) continue;
+      const t = rand() + (id % 7) / 8; // fractions: times are milliseconds, never rounded
+      all[id]!.push(t);
+      table.add(id, t);
+    }
+  }
+  for (let id = 0; id < all.length; id++) {
+    const sorted = [...all[id]!].sort((a, b) => a - b);
+    const n = sorted.length;
     const want = n <= 16 ? sorted : [...sorted.slice(0, 8), ...sorted.slice(-8)];
-    assert.deepEqual(d.times(), want, `run ${run}: ${n} times`);
-    assert.equal(d.count, n);
+    assert.deepEqual(table.history(id).times(), want, `recipient ${id}: ${n} times`);
+    assert.equal(table.count(id), n);
   }
 });
