@@ -12,7 +12,8 @@ import { expandInputs, type InputSource } from '../io/inputs.js';
 import { splitLines, type LineStats } from '../io/lines.js';
 import { looksUtf16le, openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
 import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES, READ_CHUNK_BYTES } from '../limits.js';
-import { eventRenderer, type EventRender } from '../report/events.js';
+import { ByteSink } from '../io/byte-sink.js';
+import { eventEncoder, eventRenderer, type EventRender } from '../report/events.js';
 import { deliverRangesApart, PARALLEL_MIN_BYTES, renderRangesApart, type ParallelRead, type RangesReport } from './parallel/index.js';
 import { firstYear, parseBsdStamp, type ClockOptions, type ClockState } from './syslog.js';
 import type { BounceClass, DeliveryEvent, InputFormat } from '../types.js';
@@ -264,6 +265,9 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
 /** Text of the export: strings, and UTF-8 bytes where worker threads rendered it. */
 export interface RenderedStream extends Omit<EventStream, typeof Symbol.asyncIterator>, AsyncIterable<string | Uint8Array> {}
 
+/** Bytes per piece of an export read in order: small enough that output starts early. */
+const RENDERED_PIECE_BYTES = 256 << 10;
+
 /**
  * The export (`bouncelens events`) of all inputs, as text in order: the events `render` keeps, as
  * NDJSON or CSV rows (no header). A large plain Postfix log is read in ranges by `options.threads`
@@ -280,10 +284,16 @@ export function readRenderedEvents(names: readonly string[], readOptions: ReadEv
       yield* readInRanges(source, plan, env, (job) => renderRangesApart(job, render));
       return;
     }
+    // Encoded as bytes here, line by line, in pieces of 256 KiB (see ByteSink).
+    const pieces: Uint8Array[] = [];
+    const sink = new ByteSink((piece) => pieces.push(piece), RENDERED_PIECE_BYTES);
+    const encode = eventEncoder(render, sink);
     for await (const batch of readInput(source, prefetched, env)) {
-      const text = write(batch);
-      if (text) yield text;
+      encode(batch);
+      if (pieces.length) yield* pieces.splice(0);
     }
+    sink.end();
+    yield* pieces;
   });
 }
 

@@ -1,6 +1,7 @@
 /** The events export: NDJSON (reads back as input) or CSV, written as events stream past. */
 
 import { stringify } from 'csv-stringify/sync';
+import type { ByteSink } from '../io/byte-sink.js';
 import type { BounceClass, DeliveryEvent } from '../types.js';
 import { guardCell } from './cells.js';
 
@@ -71,5 +72,23 @@ export function eventRenderer(render: EventRender): (events: readonly DeliveryEv
   return (events) => {
     const kept = keep ? events.filter(keep) : events;
     return kept.length ? write(kept) : '';
+  };
+}
+
+/**
+ * The export of batches of events written into `sink` (the same text as eventRenderer's): NDJSON
+ * line by line, CSV rows per batch.
+ */
+export function eventEncoder(render: EventRender, sink: ByteSink): (events: readonly DeliveryEvent[]) => void {
+  const { select } = render;
+  const keep = select.classes || select.since !== undefined || select.until !== undefined ? selects(select) : undefined;
+  if (render.format === 'csv') {
+    return (events) => {
+      const kept = keep ? events.filter(keep) : events;
+      if (kept.length) sink.write(eventsCsvRows(kept));
+    };
+  }
+  return (events) => {
+    for (const e of events) if (!keep || keep(e)) sink.line(JSON.stringify(e));
   };
 }
