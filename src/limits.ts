@@ -46,3 +46,10 @@ export const MAX_RECIPIENTS_PER_MESSAGE = 10_000;
 
 /** Refusal records kept per recipient for the diagnosis; more are counted, not kept. */
 export const MAX_REFUSALS_PER_RECIPIENT = 1_000;
+
+/**
+ * Distinct strings and hosts the correlator shares among its refusal records (reply codes,
+ * senders, answering hosts). A log of endless variety would grow the sharing tables forever: past
+ * the cap, each record keeps its own copy, as before sharing.
+ */
+export const MAX_SHARED_VALUES = 1 << 16;

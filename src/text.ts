@@ -52,14 +52,14 @@ export function detach(s: string | undefined): string | undefined {
 }
 
 /**
- * Kept copies (detach) shared by equal strings: the reply codes and senders of refusal
- * records repeat, and each record had its own copy. At most `cap` strings are shared; past that,
- * each gets its own copy as before, so the table stays bounded on a log of endless variety.
+ * Kept copies (detach) shared by equal strings: the reply codes and senders of refusal records
+ * repeat, and each record had its own copy. At most `cap` strings are shared; past that, each gets
+ * its own copy as before (see MAX_SHARED_VALUES).
  */
 export class Interner {
   private readonly kept = new Map<string, string>();
 
-  constructor(private readonly cap = 1 << 16) {}
+  constructor(private readonly cap: number) {}
 
   get(s: string): string;
   get(s: string | undefined): string | undefined;

@@ -5,7 +5,7 @@
  * all inputs, `finish()` infers cutovers, merges records into attempts and decides causes.
  */
 
-import { MAX_REFUSALS_PER_RECIPIENT } from '../limits.js';
+import { MAX_REFUSALS_PER_RECIPIENT, MAX_SHARED_VALUES } from '../limits.js';
 import { DeliveryTimesTable } from './deliveries.js';
 import { detach, Interner } from '../text.js';
 import { namesLegacyDn } from '../ingest/event.js';
@@ -93,7 +93,7 @@ export class Correlator {
   /** Every recipient's address as first written, by recipient number. */
   private readonly addresses: string[] = [];
   /** Reply codes and senders of refusal records, kept once. */
-  private readonly texts = new Interner();
+  private readonly texts = new Interner(MAX_SHARED_VALUES);
   /** The answering host of refusal records by host key, kept once (bounded as `texts`). */
   private readonly refusalHosts = new Map<string, HostRef>();
 
@@ -167,7 +167,7 @@ export class Correlator {
     let kept = this.refusalHosts.get(key);
     if (!kept) {
       kept = detachRef(ref);
-      if (this.refusalHosts.size < 1 << 16) this.refusalHosts.set(detach(key), kept);
+      if (this.refusalHosts.size < MAX_SHARED_VALUES) this.refusalHosts.set(detach(key), kept);
     }
     return kept;
   }
