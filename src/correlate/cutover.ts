@@ -15,16 +15,19 @@ import type { HostRef } from '../types.js';
 export const HOUR = 3_600_000;
 
 /**
- * Answers of one domain, bucketed by hour and host: bounded by hours × hosts, not by events. The
- * buckets are two flat numeric maps keyed by hour × MAX_HOSTS + host index (a Map per hour cost
- * more memory than every recipient together).
+ * Answers of one domain, bucketed by hour and host: bounded by hours × hosts, not by events. A
+ * bucket is a slot number (hour × MAX_HOSTS + host index) in one numeric map, whose value is the
+ * bucket's place in two plain arrays of small integers (a Map per hour cost more memory than every
+ * recipient together; two maps keyed by slot, as later, cost four map operations per bucket update).
  */
 export interface AnswerLog {
   hosts: Map<string, AnsweringHost>;
   keys: string[];
-  counts: Map<number, number>;
+  /** Slot → its place in `counts` and `firsts`, in the order slots were first filled. */
+  slots: Map<number, number>;
+  counts: number[];
   /** Milliseconds into the hour of the slot's first answer. */
-  firsts: Map<number, number>;
+  firsts: number[];
   /**
    * Hours are counted from here, so that slots and their values stay small integers (V8 Smis, up to
    * 2^30): absolute hours × MAX_HOSTS do not fit, and every lookup then boxed a number.
@@ -50,7 +53,7 @@ const MAX_HOSTS = 4096;
 const BASE_SLACK_HOURS = 1 << 16;
 
 export function newAnswerLog(): AnswerLog {
-  return { hosts: new Map(), keys: [], counts: new Map(), firsts: new Map() };
+  return { hosts: new Map(), keys: [], slots: new Map(), counts: [], firsts: [] };
 }
 
 /** `keep` copies the host's strings when it is first seen (see text.ts detach). Returns the host's entry. */
@@ -89,9 +92,15 @@ function flushRun(log: AnswerLog, h: AnsweringHost): void {
   if (h.runCount === 0) return;
   log.baseHour ??= h.runHour - BASE_SLACK_HOURS;
   const slot = (h.runHour - log.baseHour) * MAX_HOSTS + h.index;
-  log.counts.set(slot, (log.counts.get(slot) ?? 0) + h.runCount);
-  const f = log.firsts.get(slot);
-  if (f === undefined || h.runFirst < f) log.firsts.set(slot, h.runFirst);
+  const at = log.slots.get(slot);
+  if (at === undefined) {
+    log.slots.set(slot, log.counts.length);
+    log.counts.push(h.runCount);
+    log.firsts.push(h.runFirst);
+  } else {
+    log.counts[at] += h.runCount;
+    if (h.runFirst < log.firsts[at]!) log.firsts[at] = h.runFirst;
+  }
   h.runCount = 0;
 }
 
@@ -99,13 +108,13 @@ function flushRun(log: AnswerLog, h: AnsweringHost): void {
 function byHour(log: AnswerLog): Map<number, Map<string, { count: number; first: number }>> {
   for (const h of log.hosts.values()) flushRun(log, h);
   const out = new Map<number, Map<string, { count: number; first: number }>>();
-  for (const [slot, count] of log.counts) {
+  for (const [slot, at] of log.slots) {
     const q = Math.floor(slot / MAX_HOSTS);
     const key = log.keys[slot - q * MAX_HOSTS]!;
     const hour = log.baseHour! + q;
     let m = out.get(hour);
     if (!m) out.set(hour, (m = new Map()));
-    m.set(key, { count, first: hour * HOUR + log.firsts.get(slot)! });
+    m.set(key, { count: log.counts[at]!, first: hour * HOUR + log.firsts[at]! });
   }
   return out;
 }
