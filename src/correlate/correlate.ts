@@ -14,7 +14,7 @@ import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
 import { mergeAttempts, type Attempt, type Refusal } from './attempts.js';
 import { DAY, causeOf, type AttemptView, type RuleFacts } from './causes.js';
 import { cutoverFor, type MigrationContext } from './context.js';
-import { inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
+import { hostKey, inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
 import { CAUSES, type Cause, type Confidence, type Finding } from './finding.js';
 import { buildFinding } from './evidence.js';
 import { hostLabel, hostListsGiven, roleOf, type HostRole } from './hosts.js';
@@ -75,10 +75,6 @@ export interface Window {
 const ROLE_PRIORITY: Record<HostRole, number> = { 'stale-a': 0, old: 1, new: 2, other: 3 };
 const CONNECTION_FAILURE = /connect to |connection (?:refused|timed out|reset)|no route to host|lost connection|network is unreachable/i;
 
-function hostKey(ref: HostRef): string {
-  return `${ref.host ?? ''}|${ref.ip ?? ''}`;
-}
-
 function detachRef(ref: HostRef): HostRef {
   const out: HostRef = {};
   if (ref.host !== undefined) out.host = detach(ref.host);
@@ -105,12 +101,10 @@ export class Correlator {
     const ref = e.answeredBy;
     if (e.outcome === 'delivered') { this.delivered(t, e.recipient, e.domain, ref, namesLegacyDn(e.recipient, e.diagnostic)); return; }
     const d = this.domain(e.domain);
-    // Copied (detach) only where a map keeps it: most events find their host already there.
-    const key = hostKey(ref);
     const answered = ref.host !== undefined || ref.ip !== undefined;
     // A refused or timed-out connection is not an answer: it is counted apart (stale-MX evidence).
     const connectionFailure = answered && !e.smtpCode && CONNECTION_FAILURE.test(e.diagnostic ?? '');
-    if (answered && !connectionFailure) recordAnswer(d.log, key, ref, t, detachRef);
+    if (answered && !connectionFailure) recordAnswer(d.log, ref, t, detachRef);
     const legacyDn = namesLegacyDn(e.recipient, e.diagnostic);
     const refusal = e.class === 'user-unknown' || e.class === 'domain-not-accepted' || legacyDn;
     if (!refusal) d.eventsByClass[e.class] = (d.eventsByClass[e.class] ?? 0) + 1;
@@ -119,7 +113,7 @@ export class Correlator {
       const refusals = d.refusals.get(id);
       if (refusals && refusals.length >= MAX_REFUSALS_PER_RECIPIENT) { d.capped++; return; }
       const record: Refusal = {
-        time: t, class: e.class, outcome: e.outcome, status: this.texts.get(e.status), smtpCode: this.texts.get(e.smtpCode), host: this.refusalHost(key, ref),
+        time: t, class: e.class, outcome: e.outcome, status: this.texts.get(e.status), smtpCode: this.texts.get(e.smtpCode), host: this.refusalHost(ref),
         messageId: detach(e.messageId), queueId: detach(e.queueId), sender: this.texts.get(e.sender), diagnostic: detach(e.diagnostic),
         source: detach(`${e.origin.file}:${e.origin.line}`), legacyDn,
       };
@@ -131,6 +125,8 @@ export class Correlator {
       return;
     }
     if (connectionFailure) {
+      // Copied (detach) only where a map keeps it: most events find their host already there.
+      const key = hostKey(ref);
       let f = d.connectionFailures.get(key);
       if (!f) d.connectionFailures.set(detach(key), (f = { host: detachRef(ref), times: [] }));
       if (f.times.length < MAX_REFUSALS_PER_RECIPIENT) f.times.push(t);
@@ -143,10 +139,9 @@ export class Correlator {
    */
   delivered(t: number, recipient: string, domain: string, ref: HostRef, legacyDn: boolean): void {
     const d = this.domain(domain);
-    const key = hostKey(ref);
     const answered = ref.host !== undefined || ref.ip !== undefined;
     if (answered) {
-      const h = recordAnswer(d.log, key, ref, t, detachRef);
+      const h = recordAnswer(d.log, ref, t, detachRef);
       if (t > h.lastDelivery) h.lastDelivery = t;
     }
     // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
@@ -163,7 +158,8 @@ export class Correlator {
     return d;
   }
 
-  private refusalHost(key: string, ref: HostRef): HostRef {
+  private refusalHost(ref: HostRef): HostRef {
+    const key = hostKey(ref);
     let kept = this.refusalHosts.get(key);
     if (!kept) {
       kept = detachRef(ref);

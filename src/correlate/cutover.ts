@@ -22,6 +22,8 @@ export const HOUR = 3_600_000;
  */
 export interface AnswerLog {
   hosts: Map<string, AnsweringHost>;
+  /** The first FIRST_HOSTS hosts, looked through before the map (a domain has a few MX hosts). */
+  first: AnsweringHost[];
   keys: string[];
   /** Slot → its place in `counts` and `firsts`, in the order slots were first filled. */
   slots: Map<number, number>;
@@ -47,20 +49,41 @@ export type AnsweringHost = HostRef & {
   lastDelivery: number;
 };
 
+/**
+ * Hosts of a domain found by comparing their name and address before the map is asked: most
+ * domains have one to a few MX hosts, and comparing two short strings costs less than building the
+ * host's key and hashing it (which the map lookup of every delivery did).
+ */
+const FIRST_HOSTS = 8;
+
+/** A host's key in AnswerLog.hosts. */
+export function hostKey(ref: HostRef): string {
+  return `${ref.host ?? ''}|${ref.ip ?? ''}`;
+}
+
 /** Distinct answering hosts tracked per domain; more share the last slot (counted, not lost). */
 const MAX_HOSTS = 4096;
 /** Answers up to ~7 years before a domain's first one still get a slot of their own. */
 const BASE_SLACK_HOURS = 1 << 16;
 
 export function newAnswerLog(): AnswerLog {
-  return { hosts: new Map(), keys: [], slots: new Map(), counts: [], firsts: [] };
+  return { hosts: new Map(), first: [], keys: [], slots: new Map(), counts: [], firsts: [] };
+}
+
+/** The entry of a host that answered before. */
+function answeringHost(log: AnswerLog, ref: HostRef): AnsweringHost | undefined {
+  // The same entry the map gives: equal name and address make equal keys, and keys are unique.
+  // Not found so (a new host, or one past the first few), the map decides.
+  const host = ref.host ?? '', ip = ref.ip ?? '';
+  for (const h of log.first) if ((h.host ?? '') === host && (h.ip ?? '') === ip) return h;
+  return log.hosts.get(hostKey(ref));
 }
 
 /** `keep` copies the host's strings when it is first seen (see text.ts detach). Returns the host's entry. */
-export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: number, keep: (ref: HostRef) => HostRef = (r) => r): AnsweringHost {
+export function recordAnswer(log: AnswerLog, ref: HostRef, t: number, keep: (ref: HostRef) => HostRef = (r) => r): AnsweringHost {
   const hour = Math.floor(t / HOUR);
   const intoHour = t - hour * HOUR;
-  let h = log.hosts.get(key);
+  let h = answeringHost(log, ref);
   if (h) {
     h.count++;
     if (t < h.first) h.first = t;
@@ -77,8 +100,9 @@ export function recordAnswer(log: AnswerLog, key: string, ref: HostRef, t: numbe
     // this whole function.
     const copy = keep(ref);
     h = { host: copy.host, ip: copy.ip, first: t, last: t, count: 1, index, runHour: hour, runCount: 0, runFirst: intoHour, lastDelivery: -Infinity };
-    const kept = detach(key);
+    const kept = detach(hostKey(ref));
     log.hosts.set(kept, h);
+    if (log.first.length < FIRST_HOSTS) log.first.push(h);
     if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
   }
   h.runHour = hour;

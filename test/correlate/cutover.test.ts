@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { newAnswerLog, recordAnswer } from '../../src/correlate/cutover.js';
 import { CUT, H, NEW, OLD, UNKNOWN, context, correlate, event } from './helpers.js';
 
 function traffic(): ReturnType<typeof event>[] {
@@ -37,4 +38,26 @@ test('nothing to infer: undetermined, with the missing input named', () => {
   assert.equal(a.domains[0]!.cutover.how, 'unknown');
   assert.equal(a.findings[0]!.cause, 'undetermined');
   assert.match(a.findings[0]!.evidence, /no lasting answer by a listed new host: give --cutover/);
+});
+
+test('recordAnswer finds a host by name and address among the first few and through the map past them', () => {
+  const log = newAnswerLog();
+  // Fresh strings each time, as each log line gives.
+  const ref = (i: number): { host: string; ip: string } => ({ host: `mx${i}.example.net`.slice(0), ip: ['192.0.2.', String(i)].join('') });
+  const entries = Array.from({ length: 12 }, (_, i) => recordAnswer(log, ref(i), 1_000 + i));
+  for (let round = 0; round < 3; round++) {
+    for (let i = 11; i >= 0; i--) assert.equal(recordAnswer(log, ref(i), 2_000 + round), entries[i], `host ${i}, round ${round}`);
+  }
+  assert.equal(log.hosts.size, 12);
+  assert.deepEqual(entries.map((h) => h.count), Array(12).fill(4));
+  // A name and address whose key equals another's are the same host, as they always were in the map.
+  for (const l of [log, newAnswerLog()]) {
+    // One name, two addresses: two hosts (an old A record beside the new one).
+    const a = recordAnswer(l, { host: 'mx.example.org', ip: '203.0.113.1' }, 3_000);
+    assert.notEqual(recordAnswer(l, { host: 'mx.example.org', ip: '203.0.113.2' }, 3_000), a);
+    assert.equal(recordAnswer(l, { host: 'mx.example.org', ip: '203.0.113.1' }, 3_000), a);
+    const odd = recordAnswer(l, { host: 'a|b', ip: 'c' }, 3_000);
+    assert.equal(recordAnswer(l, { host: 'a', ip: 'b|c' }, 3_001), odd);
+  }
+  assert.equal(recordAnswer(log, { ip: '198.51.100.7' }, 3_002), recordAnswer(log, { host: '', ip: '198.51.100.7' }, 3_003));
 });
