@@ -265,8 +265,8 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
 /** Text of the export: strings, and UTF-8 bytes where worker threads rendered it. */
 export interface RenderedStream extends Omit<EventStream, typeof Symbol.asyncIterator>, AsyncIterable<string | Uint8Array> {}
 
-/** Bytes per piece of an export read in order: small enough that output starts early. */
-const RENDERED_PIECE_BYTES = 256 << 10;
+/** Bytes of each buffer an export read in order is encoded into (its batches are views into them). */
+const RENDERED_BUFFER_BYTES = 1 << 20;
 
 /**
  * The export (`bouncelens events`) of all inputs, as text in order: the events `render` keeps, as
@@ -284,12 +284,14 @@ export function readRenderedEvents(names: readonly string[], readOptions: ReadEv
       yield* readInRanges(source, plan, env, (job) => renderRangesApart(job, render));
       return;
     }
-    // Encoded as bytes here, line by line, in pieces of 256 KiB (see ByteSink).
+    // Encoded as bytes here, line by line (see ByteSink); each batch's bytes go out when it is
+    // read, as its text did before, not when a buffer fills.
     const pieces: Uint8Array[] = [];
-    const sink = new ByteSink((piece) => pieces.push(piece), RENDERED_PIECE_BYTES);
+    const sink = new ByteSink((piece) => pieces.push(piece), RENDERED_BUFFER_BYTES);
     const encode = eventEncoder(render, sink);
     for await (const batch of readInput(source, prefetched, env)) {
       encode(batch);
+      sink.flush();
       if (pieces.length) yield* pieces.splice(0);
     }
     sink.end();

@@ -5,6 +5,8 @@
  */
 export class ByteSink {
   private piece: Buffer | undefined;
+  /** Where the bytes not yet handed on start. */
+  private start = 0;
   private used = 0;
 
   constructor(private readonly onPiece: (piece: Uint8Array) => void, private readonly pieceBytes = 4 << 20) {}
@@ -19,9 +21,18 @@ export class ByteSink {
     this.piece![this.used++] = 0x0a;
   }
 
-  /** The piece so far is handed on (before something that must come between, and at the end). */
+  /**
+   * What was written since the last hand-on is handed on now (output that must not wait for a
+   * piece to fill: a batch read from a slow pipe); later text goes on into the same buffer, after it.
+   */
+  flush(): void {
+    if (this.piece && this.used > this.start) this.onPiece(this.piece.subarray(this.start, this.used));
+    this.start = this.used;
+  }
+
+  /** The piece so far is handed on and its buffer left alone (before a buffer is transferred, and at the end). */
   end(): void {
-    if (this.piece && this.used) this.onPiece(this.piece.subarray(0, this.used));
+    this.flush();
     this.piece = undefined;
   }
 
@@ -31,7 +42,7 @@ export class ByteSink {
     if (this.piece && this.used + most > this.piece.length) this.end();
     if (!this.piece) {
       this.piece = Buffer.allocUnsafeSlow(Math.max(this.pieceBytes, most));
-      this.used = 0;
+      this.start = this.used = 0;
     }
     this.used += this.piece.write(text, this.used, 'utf8');
   }

@@ -50,7 +50,9 @@ export interface EventRender {
   select: EventSelection;
 }
 
-function selects(sel: EventSelection): (e: DeliveryEvent) => boolean {
+/** The test of the events a selection keeps; undefined when it keeps all. */
+function selects(sel: EventSelection): ((e: DeliveryEvent) => boolean) | undefined {
+  if (!sel.classes && sel.since === undefined && sel.until === undefined) return undefined;
   const classes = sel.classes ? new Set(sel.classes) : undefined;
   const { since, until } = sel;
   return (e) => {
@@ -66,8 +68,7 @@ function selects(sel: EventSelection): (e: DeliveryEvent) => boolean {
 
 /** The export's text of a batch of events: the kept ones, as NDJSON lines or CSV rows ('' when none). */
 export function eventRenderer(render: EventRender): (events: readonly DeliveryEvent[]) => string {
-  const { select } = render;
-  const keep = select.classes || select.since !== undefined || select.until !== undefined ? selects(select) : undefined;
+  const keep = selects(render.select);
   const write = render.format === 'csv' ? eventsCsvRows : eventsNdjson;
   return (events) => {
     const kept = keep ? events.filter(keep) : events;
@@ -80,8 +81,7 @@ export function eventRenderer(render: EventRender): (events: readonly DeliveryEv
  * line by line, CSV rows per batch.
  */
 export function eventEncoder(render: EventRender, sink: ByteSink): (events: readonly DeliveryEvent[]) => void {
-  const { select } = render;
-  const keep = select.classes || select.since !== undefined || select.until !== undefined ? selects(select) : undefined;
+  const keep = selects(render.select);
   if (render.format === 'csv') {
     return (events) => {
       const kept = keep ? events.filter(keep) : events;
