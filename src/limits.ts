@@ -49,7 +49,7 @@ export const MAX_REFUSALS_PER_RECIPIENT = 1_000;
 
 /**
  * Distinct strings and hosts the correlator shares among its refusal records (reply codes,
- * senders, answering hosts). A log of endless variety would grow the sharing tables forever: past
- * the cap, each record keeps its own copy, as before sharing.
+ * senders, answering hosts, file names). A log of endless variety would grow the sharing tables
+ * forever: past the cap, each record keeps its own copy, as before sharing.
  */
 export const MAX_SHARED_VALUES = 1 << 16;

@@ -52,9 +52,9 @@ export function detach(s: string | undefined): string | undefined {
 }
 
 /**
- * Kept copies (detach) shared by equal strings: the reply codes and senders of refusal records
- * repeat, and each record had its own copy. At most `cap` strings are shared; past that, each gets
- * its own copy as before (see MAX_SHARED_VALUES).
+ * Kept copies (detach) shared by equal strings: the reply codes, senders and file names of refusal
+ * records repeat, and each record had its own copy. At most `cap` strings are shared; past that,
+ * each gets its own copy as before (see MAX_SHARED_VALUES).
  */
 export class Interner {
   private readonly kept = new Map<string, string>();

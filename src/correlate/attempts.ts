@@ -22,8 +22,9 @@ export interface Refusal {
   queueId?: string;
   sender?: string;
   diagnostic?: string;
-  /** `file:line` */
-  source: string;
+  /** Where it was read (see sourceOf): the file name shared by the records of one input. */
+  file: string;
+  line: number;
   legacyDn: boolean;
 }
 
@@ -31,6 +32,11 @@ export interface Attempt {
   first: number;
   last: number;
   records: Refusal[];
+}
+
+/** `file:line`, as findings name their sources. */
+export function sourceOf(r: Refusal): string {
+  return `${r.file}:${r.line}`;
 }
 
 function statusKey(r: Refusal): string {
@@ -48,7 +54,7 @@ function shareId(a: Refusal, b: Refusal): boolean {
 
 /** Merge one recipient's refusals (any order) into attempts, in time order. */
 export function mergeAttempts(refusals: readonly Refusal[]): Attempt[] {
-  const sorted = [...refusals].sort((a, b) => a.time - b.time || a.source.localeCompare(b.source));
+  const sorted = [...refusals].sort((a, b) => a.time - b.time || sourceOf(a).localeCompare(sourceOf(b)));
   const attempts: Attempt[] = [];
   for (const r of sorted) {
     let target: Attempt | undefined;

@@ -88,7 +88,7 @@ export class Correlator {
   private readonly times = new DeliveryTimesTable();
   /** Every recipient's address as first written, by recipient number. */
   private readonly addresses: string[] = [];
-  /** Reply codes and senders of refusal records, kept once. */
+  /** Reply codes, senders and file names of refusal records, kept once. */
   private readonly texts = new Interner(MAX_SHARED_VALUES);
   /** The answering host of refusal records by host key, kept once (bounded as `texts`). */
   private readonly refusalHosts = new Map<string, HostRef>();
@@ -115,7 +115,7 @@ export class Correlator {
       const record: Refusal = {
         time: t, class: e.class, outcome: e.outcome, status: this.texts.get(e.status), smtpCode: this.texts.get(e.smtpCode), host: this.refusalHost(ref),
         messageId: detach(e.messageId), queueId: detach(e.queueId), sender: this.texts.get(e.sender), diagnostic: detach(e.diagnostic),
-        source: detach(`${e.origin.file}:${e.origin.line}`), legacyDn,
+        file: this.texts.get(e.origin.file), line: e.origin.line, legacyDn,
       };
       // Arrays of the exact size while short (push gives a second element room for seventeen):
       // most recipients are refused a few times.

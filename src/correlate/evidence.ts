@@ -7,7 +7,7 @@
 import { decodeImceaex } from '../address.js';
 import { formatOffset, isoUtc } from '../time.js';
 import type { HostRef } from '../types.js';
-import type { Attempt } from './attempts.js';
+import { sourceOf, type Attempt } from './attempts.js';
 import { CAUSE_INFO, lowest, type AttemptView, type RuleFacts } from './causes.js';
 import type { MigrationContext } from './context.js';
 import type { CutoverInfo } from './correlate.js';
@@ -137,7 +137,7 @@ export function buildFinding(a: FindingInput): Finding {
     remoteHosts: hosts, statuses,
     sampleDiagnostic: records.find((r) => r.diagnostic)?.diagnostic,
     evidence, fix: CAUSE_INFO[cause].fix,
-    sources: distinct(records.map((r) => r.source)).slice(0, 3),
+    sources: distinct(records.map(sourceOf)).slice(0, 3),
     suggestion, x500,
   };
 }
