@@ -44,12 +44,26 @@ function hostName(s: string | undefined): string | undefined {
 
 /** The answering host as events carry it: cleaned, host name lower-cased without its trailing dot. */
 export function normaliseHostRef(h: HostRef): HostRef {
+  return hostRef(hostName(h.host), opt(h.ip));
+}
+
+/** A host ref of a normalised name and address; empty ones left out. */
+function hostRef(name: string | undefined, ip: string | undefined): HostRef {
   const out: HostRef = {};
-  const name = hostName(h.host);
   if (name) out.host = name;
-  const ip = opt(h.ip);
   if (ip) out.ip = ip;
   return out;
+}
+
+let lastSender: string | undefined;
+let lastSenderAddress = '';
+/** A sender as events carry it. The recipients of one message come one after the other with the same sender. */
+function senderAddress(raw: string): string {
+  if (raw !== lastSender) {
+    lastSenderAddress = normaliseAddress(raw).address;
+    lastSender = raw;
+  }
+  return lastSenderAddress;
 }
 
 /**
@@ -75,7 +89,7 @@ export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent
     const orig = normaliseAddress(p.originalRecipient).address;
     if (orig) e.originalRecipient = orig;
   }
-  if (p.sender !== undefined) e.sender = normaliseAddress(p.sender).address;
+  if (p.sender !== undefined) e.sender = senderAddress(p.sender);
   const messageId = opt(p.messageId);
   if (messageId !== undefined) e.messageId = messageId;
   const queueId = opt(p.queueId);
@@ -90,7 +104,9 @@ export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent
   if (remoteIp !== undefined) e.remoteIp = remoteIp;
   const reporter = opt(p.reporter)?.toLowerCase();
   if (reporter !== undefined) e.reporter = reporter;
-  e.answeredBy = normaliseHostRef(p.answeredBy);
+  // Mostly the remote end itself, whose name and address were just normalised the same way.
+  const a = p.answeredBy;
+  e.answeredBy = a.host === p.remoteHost && a.ip === p.remoteIp ? hostRef(remoteHost, remoteIp) : normaliseHostRef(a);
   e.class = c.class;
   if (c.signature !== undefined) e.signature = c.signature;
   if (p.data !== undefined) e.data = p.data;
