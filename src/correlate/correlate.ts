@@ -8,13 +8,13 @@
 import { MAX_REFUSALS_PER_RECIPIENT, MAX_SHARED_VALUES } from '../limits.js';
 import { DeliveryTimesTable } from './deliveries.js';
 import { detach, Interner } from '../text.js';
-import { namesLegacyDn } from '../ingest/event.js';
+import { hostKey, namesLegacyDn } from '../ingest/event.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
 import { mergeAttempts, type Attempt, type Refusal } from './attempts.js';
 import { DAY, causeOf, type AttemptView, type RuleFacts } from './causes.js';
 import { cutoverFor, type MigrationContext } from './context.js';
-import { hostKey, inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
+import { inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
 import { CAUSES, type Cause, type Confidence, type Finding } from './finding.js';
 import { buildFinding } from './evidence.js';
 import { hostLabel, hostListsGiven, roleOf, type HostRole } from './hosts.js';

@@ -6,6 +6,7 @@
  * own hosts (same registrable domain) is not a change.
  */
 
+import { hostKey } from '../ingest/event.js';
 import { detach } from '../text.js';
 import { isoUtc } from '../time.js';
 import type { Confidence } from './finding.js';
@@ -23,7 +24,7 @@ export const HOUR = 3_600_000;
 export interface AnswerLog {
   hosts: Map<string, AnsweringHost>;
   /** The first FIRST_HOSTS hosts, looked through before the map (a domain has a few MX hosts). */
-  first: AnsweringHost[];
+  firstHosts: AnsweringHost[];
   keys: string[];
   /** Slot → its place in `counts` and `firsts`, in the order slots were first filled. */
   slots: Map<number, number>;
@@ -56,18 +57,13 @@ export type AnsweringHost = HostRef & {
  */
 const FIRST_HOSTS = 8;
 
-/** A host's key in AnswerLog.hosts. */
-export function hostKey(ref: HostRef): string {
-  return `${ref.host ?? ''}|${ref.ip ?? ''}`;
-}
-
 /** Distinct answering hosts tracked per domain; more share the last slot (counted, not lost). */
 const MAX_HOSTS = 4096;
 /** Answers up to ~7 years before a domain's first one still get a slot of their own. */
 const BASE_SLACK_HOURS = 1 << 16;
 
 export function newAnswerLog(): AnswerLog {
-  return { hosts: new Map(), first: [], keys: [], slots: new Map(), counts: [], firsts: [] };
+  return { hosts: new Map(), firstHosts: [], keys: [], slots: new Map(), counts: [], firsts: [] };
 }
 
 /** The entry of a host that answered before. */
@@ -75,7 +71,7 @@ function answeringHost(log: AnswerLog, ref: HostRef): AnsweringHost | undefined 
   // The same entry the map gives: equal name and address make equal keys, and keys are unique.
   // Not found so (a new host, or one past the first few), the map decides.
   const host = ref.host ?? '', ip = ref.ip ?? '';
-  for (const h of log.first) if ((h.host ?? '') === host && (h.ip ?? '') === ip) return h;
+  for (const h of log.firstHosts) if ((h.host ?? '') === host && (h.ip ?? '') === ip) return h;
   return log.hosts.get(hostKey(ref));
 }
 
@@ -102,7 +98,7 @@ export function recordAnswer(log: AnswerLog, ref: HostRef, t: number, keep: (ref
     h = { host: copy.host, ip: copy.ip, first: t, last: t, count: 1, index, runHour: hour, runCount: 0, runFirst: intoHour, lastDelivery: -Infinity };
     const kept = detach(hostKey(ref));
     log.hosts.set(kept, h);
-    if (log.first.length < FIRST_HOSTS) log.first.push(h);
+    if (log.firstHosts.length < FIRST_HOSTS) log.firstHosts.push(h);
     if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
   }
   h.runHour = hour;

@@ -47,6 +47,11 @@ export function normaliseHostRef(h: HostRef): HostRef {
   return hostRef(hostName(h.host), opt(h.ip));
 }
 
+/** A host's key where hosts are counted apart (the correlator's answering hosts, a range's host table). */
+export function hostKey(ref: HostRef): string {
+  return `${ref.host ?? ''}|${ref.ip ?? ''}`;
+}
+
 /** A host ref of a normalised name and address; empty ones left out. */
 function hostRef(name: string | undefined, ip: string | undefined): HostRef {
   const out: HostRef = {};

@@ -81,13 +81,11 @@ export function eventRenderer(render: EventRender): (events: readonly DeliveryEv
  * line by line, CSV rows per batch.
  */
 export function eventEncoder(render: EventRender, sink: ByteSink): (events: readonly DeliveryEvent[]) => void {
-  const keep = selects(render.select);
   if (render.format === 'csv') {
-    return (events) => {
-      const kept = keep ? events.filter(keep) : events;
-      if (kept.length) sink.write(eventsCsvRows(kept));
-    };
+    const rows = eventRenderer(render);
+    return (events) => sink.write(rows(events));
   }
+  const keep = selects(render.select);
   return (events) => {
     for (const e of events) if (!keep || keep(e)) sink.line(JSON.stringify(e));
   };

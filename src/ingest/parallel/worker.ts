@@ -14,6 +14,7 @@ import { MAX_LINE_BYTES } from '../../limits.js';
 import { ByteSink } from '../../io/byte-sink.js';
 import { eventEncoder, type EventRender } from '../../report/events.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../../types.js';
+import { hostKey } from '../event.js';
 import { syslogReader } from '../maillog.js';
 import type { RangeFix, RangeRead } from '../range.js';
 import { newStats, type ReadContext } from '../reader.js';
@@ -41,7 +42,6 @@ export interface WorkerSetup {
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 const classifier = createClassifier(setup.userRows);
-const render = setup.render;
 const keepClasses = setup.keepClasses ? new Set(setup.keepClasses) : undefined;
 /**
  * Buffers for the ranges this thread holds (the one it reads and the next), used again: fresh
@@ -121,7 +121,7 @@ async function readOne(index: number, { start, end, bytes }: LoadedRange, clockS
     file: setup.file, run: { shared: new Map<string, unknown>() }, stats, tz: setup.tz, year: setup.year,
     referenceTime: setup.referenceTime, referenceFrom: setup.referenceFrom, classifier, keepClasses, range,
   };
-  const output = render ? await renderedItems(render, lines, ctx, range) : await deliveryRun(lines, ctx, range);
+  const output = setup.render ? await renderedItems(setup.render, lines, ctx, range) : await deliveryRun(lines, ctx, range);
   stats.overlong = lineStats.overlong;
   const result: RangeResult = {
     ...output.part, stats, bytes: end - start, anomaly: range.anomaly,
@@ -192,7 +192,7 @@ class DeliveryRunBuilder {
     let d = this.stringIndex.get(domain);
     if (d === undefined) { this.stringIndex.set(domain, (d = this.strings.length)); this.strings.push(domain); }
     this.domains.push(d);
-    const key = `${host.host ?? ''}|${host.ip ?? ''}`;
+    const key = hostKey(host);
     let h = this.hostIndex.get(key);
     if (h === undefined) { this.hostIndex.set(key, (h = this.hostTable.length)); this.hostTable.push(host); }
     this.hosts.push(h);
