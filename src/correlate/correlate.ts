@@ -11,7 +11,8 @@ import { detach, Interner } from '../text.js';
 import { hostKey, namesLegacyDn } from '../ingest/event.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
 import type { BounceClass, DeliveryEvent, HostRef } from '../types.js';
-import { mergeAttempts, type Attempt, type Refusal } from './attempts.js';
+import { mergeAttempts, type Attempt } from './attempts.js';
+import { RefusalTable } from './refusals.js';
 import { DAY, causeOf, type AttemptView, type RuleFacts } from './causes.js';
 import { cutoverFor, type MigrationContext } from './context.js';
 import { inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
@@ -31,8 +32,8 @@ interface DomainState {
    * address as first written in `addresses`.
    */
   recipients: Map<string, number>;
-  /** The refusal records of the recipients that have any (most have none). */
-  refusals: Map<number, Refusal[]>;
+  /** Recipient number → its latest refusal record in the correlator's RefusalTable (most recipients have none). */
+  refusals: Map<number, number>;
   capped: number;
 }
 
@@ -92,6 +93,10 @@ export class Correlator {
   private readonly texts = new Interner(MAX_SHARED_VALUES);
   /** The answering host of refusal records by host key, kept once (bounded as `texts`). */
   private readonly refusalHosts = new Map<string, HostRef>();
+  /** Every recipient's refusal records (DomainState.refusals has the latest of each). */
+  private readonly refusals = new RefusalTable(this.texts);
+
+  private finished = false;
 
   constructor(private readonly ctx: MigrationContext) {}
 
@@ -110,18 +115,13 @@ export class Correlator {
     if (!refusal) d.eventsByClass[e.class] = (d.eventsByClass[e.class] ?? 0) + 1;
     if (refusal) {
       const id = this.recipient(d, e.recipient);
-      const refusals = d.refusals.get(id);
-      if (refusals && refusals.length >= MAX_REFUSALS_PER_RECIPIENT) { d.capped++; return; }
-      const record: Refusal = {
+      const last = d.refusals.get(id) ?? -1;
+      if (this.refusals.count(last) >= MAX_REFUSALS_PER_RECIPIENT) { d.capped++; return; }
+      d.refusals.set(id, this.refusals.add(last, {
         time: t, class: e.class, outcome: e.outcome, status: this.texts.get(e.status), smtpCode: this.texts.get(e.smtpCode), host: this.refusalHost(ref),
-        messageId: detach(e.messageId), queueId: detach(e.queueId), sender: this.texts.get(e.sender), diagnostic: detach(e.diagnostic),
+        messageId: detach(e.messageId), queueId: detach(e.queueId), sender: this.texts.get(e.sender), diagnostic: e.diagnostic,
         file: this.texts.get(e.origin.file), line: e.origin.line, legacyDn,
-      };
-      // Arrays of the exact size while short (push gives a second element room for seventeen):
-      // most recipients are refused a few times.
-      if (!refusals) d.refusals.set(id, [record]);
-      else if (refusals.length < 16) d.refusals.set(id, refusals.concat(record));
-      else refusals.push(record);
+      }, this.addresses[id]!));
       return;
     }
     if (connectionFailure) {
@@ -192,7 +192,10 @@ export class Correlator {
     return { domains, scope: 'host lists' };
   }
 
+  /** The diagnosis. Once: the state read is let go as the domains are diagnosed. */
   finish(window: Window = {}): Analysis {
+    if (this.finished) throw new Error('Correlator.finish() was called twice: it lets go of what it read');
+    this.finished = true;
     const { domains, scope } = this.scope();
     const findings: Finding[] = [];
     const summaries: DomainSummary[] = [];
@@ -233,7 +236,7 @@ export class Correlator {
     // In the order recipients were first seen (their numbers).
     const perRecipient: { id: number; attempts: (Attempt & { view: AttemptView })[] }[] = [];
     for (const id of [...d.refusals.keys()].sort((a, b) => a - b)) {
-      const attempts = mergeAttempts(d.refusals.get(id)!).map((a) => ({ ...a, view: this.view(a, role) }));
+      const attempts = mergeAttempts(this.refusals.records(d.refusals.get(id)!, this.addresses[id]!)).map((a) => ({ ...a, view: this.view(a, role) }));
       perRecipient.push({ id, attempts });
     }
     let refusedAtNewAfter = 0;
@@ -297,6 +300,10 @@ export class Correlator {
       looksNotAccepted: cutover !== undefined && refusedAtNewAfter >= 2 && !deliveredAtNewAfter,
       connectionFailuresToOldAfterCutover: connFail,
     };
+    // The domain's refusal records and recipient numbers are read for the last time: let them go
+    // while the next domains' findings are built (on a gigabyte of log they are as large as the findings).
+    d.refusals.clear();
+    d.recipients.clear();
     return { findings, summary, timeline: cutover === undefined ? [] : buildTimeline(domain, cutover, ukAttempts) };
   }
 
