@@ -3,6 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import type { WrittenBytes } from '../io/byte-sink.js';
 import type { EventStream } from '../ingest/index.js';
 import { describeFsError } from '../io/inputs.js';
 import { terminalText } from '../report/cells.js';
@@ -10,8 +11,8 @@ import { terminalText } from '../report/cells.js';
 export class ClosedPipe extends Error {}
 
 export interface Output {
-  /** Text, or UTF-8 bytes (written as they are). */
-  write(text: string | Uint8Array): Promise<void>;
+  /** Text, or UTF-8 bytes (written as they are; see WrittenBytes). */
+  write(text: string | WrittenBytes): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,9 +34,11 @@ export async function openOutput(file: string | undefined): Promise<Output> {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     failed = err.code === 'EPIPE' ? new ClosedPipe() : new UsageError(`-o ${file ?? 'stdout'}: ${describeFsError(err)}`);
   });
-  const writeNow = async (text: string | Uint8Array): Promise<void> => {
+  const writeNow = async (text: string | WrittenBytes): Promise<void> => {
     if (failed) throw failed;
-    if (!stream.write(text)) {
+    // Bytes whose buffer is to be filled again are told once the stream is done with them.
+    const written = typeof text === 'string' ? undefined : text.written;
+    if (!(written ? stream.write(text, () => written()) : stream.write(text))) {
       // 'error' is already handled above; waiting on it here too would add a listener per wait.
       await new Promise<void>((resolve) => {
         const done = (): void => { stream.off('drain', done); stream.off('close', done); resolve(); };

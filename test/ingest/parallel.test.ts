@@ -17,6 +17,7 @@ import { resolveContext } from '../../src/correlate/context.js';
 import type { RangesReport } from '../../src/ingest/parallel/index.js';
 import { countLines, lineStartAt } from '../../src/ingest/parallel/ranges.js';
 import type { EventRender } from '../../src/report/events.js';
+import type { WrittenBytes } from '../../src/io/byte-sink.js';
 import { corpus, fixture, NO_SHARED, SHARED } from '../helpers/paths.js';
 
 const NDJSON: EventRender = { format: 'ndjson', select: {} };
@@ -31,7 +32,12 @@ async function read(names: string[], threads: number, rangeBytes: number, render
   const reports: RangesReport[] = [];
   const stream = readRenderedEvents(names, { year: 2024, ...options, threads, ranges: { bytes: rangeBytes, minBytes: 1, report: (_f, r) => reports.push(r) } }, render);
   const parts: string[] = [];
-  for await (const t of stream) parts.push(typeof t === 'string' ? t : Buffer.from(t).toString('utf8'));
+  for await (const t of stream) {
+    if (typeof t === 'string') { parts.push(t); continue; }
+    parts.push(Buffer.from(t).toString('utf8'));
+    // Read as a writer would: the buffer goes back to its thread, which fills it again for a later range.
+    (t as WrittenBytes).written?.();
+  }
   return { text: parts.join(''), inputs: JSON.stringify({ inputs: stream.inputs, errors: stream.errors }), reports };
 }
 

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ByteSink } from '../../src/io/byte-sink.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ByteSink, type WrittenBytes } from '../../src/io/byte-sink.js';
+import { openOutput } from '../../src/cli/output.js';
 
 test('ByteSink: pieces joined are the UTF-8 of the lines, whatever the piece size', () => {
   // ASCII, Latin-1, three-byte, a surrogate pair, a lone surrogate (written as U+FFFD), empty.
@@ -33,4 +37,36 @@ test('ByteSink.flush hands on what was written since, and later text goes after 
   assert.deepEqual(pieces.map((p) => Buffer.from(p).toString()), ['first\n', 'second\n', `${'x'.repeat(30)}\n`]);
   assert.equal(pieces[0]!.buffer, pieces[1]!.buffer, 'one buffer for the first two');
   assert.equal(Buffer.from(pieces[0]!).toString(), 'first\n', 'the first piece untouched by later writes');
+});
+
+test('ByteSink fills the buffers it is given, and a written piece handed back is filled again', async () => {
+  const reused = Buffer.alloc(16, 0x2a);
+  const given: Buffer[] = [reused];
+  const asked: number[] = [];
+  const pieces: Uint8Array[] = [];
+  const sink = new ByteSink((p) => pieces.push(p), 16, (bytes) => {
+    asked.push(bytes);
+    return given.pop() ?? Buffer.allocUnsafeSlow(bytes);
+  });
+  sink.line('abc');
+  sink.end();
+  sink.line('x'.repeat(20)); // longer than a piece: a buffer of its size is asked for
+  sink.end();
+  assert.deepEqual(asked, [16, 61]);
+  assert.equal(pieces[0]!.buffer, reused.buffer, 'the first piece is in the buffer given');
+  assert.deepEqual(pieces.map((p) => Buffer.from(p).toString()), ['abc\n', `${'x'.repeat(20)}\n`]);
+
+  // Output tells a piece it was written once the stream is done with it.
+  const dir = mkdtempSync(join(tmpdir(), 'bouncelens-sink-'));
+  const file = join(dir, 'out.ndjson');
+  const out = await openOutput(file);
+  const piece: WrittenBytes = Buffer.from('{"a":1}\n');
+  let written = 0;
+  piece.written = () => { written++; };
+  await out.write('head\n');
+  await out.write(piece);
+  await out.close();
+  assert.equal(written, 1);
+  assert.equal(readFileSync(file, 'utf8'), 'head\n{"a":1}\n');
+  rmSync(dir, { recursive: true });
 });

@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { closeSync, createReadStream, openSync } from 'node:fs';
 import type { Classifier } from '../../classify/classify.js';
 import type { Signature } from '../../classify/compile.js';
+import type { WrittenBytes } from '../../io/byte-sink.js';
 import { splitLines, type LineStats } from '../../io/lines.js';
 import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from '../../limits.js';
 import { eventRenderer, type EventRender } from '../../report/events.js';
@@ -89,10 +90,13 @@ interface Pending {
 /** The export's text of the file, in order (as strings and UTF-8 bytes); see the module comment. */
 export function renderRangesApart(job: ParallelRead, render: EventRender): AsyncGenerator<string | Uint8Array> {
   const write = eventRenderer(render);
-  return readRangesApart(job, { render }, function* (r, resolve) {
+  return readRangesApart(job, { render }, function* (r, resolve, giveBack) {
     for (const item of r.items!) {
-      if (item instanceof Uint8Array) yield item;
-      else {
+      if (item instanceof Uint8Array) {
+        // Each piece has a buffer of its own (the worker's ByteSink ends a piece before a fix).
+        (item as WrittenBytes).written = () => giveBack(item.buffer as ArrayBuffer);
+        yield item;
+      } else {
         const text = write(resolve(item));
         if (text) yield text;
       }
@@ -132,7 +136,7 @@ export function deliverRangesApart(job: ParallelRead, onDelivered: DeliverySink)
  */
 async function* readRangesApart<T>(
   job: ParallelRead, output: RangeOutput,
-  join: (r: RangeResult, resolve: (fix: RangeFix) => DeliveryEvent[]) => Iterable<T>,
+  join: (r: RangeResult, resolve: (fix: RangeFix) => DeliveryEvent[], giveBack: (buffer: ArrayBuffer) => void) => Iterable<T>,
   inOrder: (batch: DeliveryEvent[]) => T | undefined,
 ): AsyncGenerator<T> {
   const rangeBytes = job.rangeBytes ?? RANGE_BYTES;
@@ -145,6 +149,8 @@ async function* readRangesApart<T>(
   };
   const threads = Math.max(1, Math.min(job.threads, n));
   const workers: Worker[] = [];
+  /** Threads that exited (or were stopped). */
+  const stopped = new Set<Worker>();
   /** Free places: each thread holds the range it reads and the next one, so it never waits to be handed work. */
   const idle: Worker[] = [];
   const pending: (Pending | undefined)[] = [];
@@ -210,6 +216,7 @@ async function* readRangesApart<T>(
     // A thread that dies fails the ranges it holds (the join then reads in order from the first)
     // and is handed no more.
     const died = (why: string): void => {
+      stopped.add(w);
       for (let i = idle.indexOf(w); i >= 0; i = idle.indexOf(w)) idle.splice(i, 1);
       for (const p of pending) if (p?.worker === w) p.resolve(`a worker failed: ${why}`);
     };
@@ -235,7 +242,12 @@ async function* readRangesApart<T>(
         if (fix.kind === 'expired') recountExpiry(r.stats, events.length);
         return events;
       };
-      yield* join(r, resolve);
+      // A written piece's buffer goes back to the thread that filled it, unless it has stopped.
+      const from = pending[joined]!.worker!;
+      const giveBack = (buffer: ArrayBuffer): void => {
+        if (!stopped.has(from)) from.postMessage({ type: 'piece', buffer } satisfies ToWorker, [buffer]);
+      };
+      yield* join(r, resolve, giveBack);
       addStats(job.stats, r.stats);
       job.lineStats.overlong += r.stats.overlong;
       carryQueue(state.queue, r.queue);
@@ -247,6 +259,7 @@ async function* readRangesApart<T>(
       dispatch();
     }
   } finally {
+    for (const w of workers) stopped.add(w);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   job.report?.({ ranges: n, inOrderFrom: why === undefined ? undefined : joined, why });

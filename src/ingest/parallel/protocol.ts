@@ -10,7 +10,9 @@ export type ToWorker =
   /** Read the range that starts at the line start at or after `from` and ends at the one at or after `to`. */
   | { type: 'range'; index: number; from: number; to: number; clockStart?: ClockState }
   /** The number of the range's first line (known once the ranges before it were counted). */
-  | { type: 'first'; index: number; line: number };
+  | { type: 'first'; index: number; line: number }
+  /** A piece of output the main thread has written: its buffer, to fill again (see ByteSink). */
+  | { type: 'piece'; buffer: ArrayBuffer };
 
 /**
  * A range's deliveries and events in line order (analyze). Strings the correlator looks up per

@@ -48,6 +48,15 @@ const keepClasses = setup.keepClasses ? new Set(setup.keepClasses) : undefined;
  * memory per range cost a tenth of the time in page faults.
  */
 const freeBuffers: Buffer[] = [];
+/** Output buffers the main thread has written and given back, to fill again (see WrittenBytes). */
+const writtenPieces: Buffer[] = [];
+/** Bytes of each piece of rendered output (at least: a longer event gets a piece of its own size). */
+const PIECE_BYTES = 4 << 20;
+const pieceBuffer = (bytes: number): Buffer => {
+  const b = writtenPieces.pop();
+  return b && b.length >= bytes ? b : Buffer.allocUnsafeSlow(bytes);
+};
+
 /** First line numbers sent by the main thread, by range, and the range waiting for its own. */
 const firstLines = new Map<number, number>();
 const waiting = new Map<number, (line: number) => void>();
@@ -57,7 +66,9 @@ let queue: Promise<void> = Promise.resolve();
 const post = (m: FromWorker): void => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'first') {
+  if (m.type === 'piece') {
+    writtenPieces.push(Buffer.from(m.buffer));
+  } else if (m.type === 'first') {
     const resolve = waiting.get(m.index);
     if (resolve) { waiting.delete(m.index); resolve(m.line); } else firstLines.set(m.index, m.line);
   } else if (m.type === 'range') {
@@ -141,7 +152,7 @@ async function renderedItems(render: EventRender, lines: AsyncIterable<LineBatch
   const items: (Uint8Array | RangeFix)[] = [];
   // The strings die young (a range's text kept as strings until its end was promoted, and
   // collecting it took a fifth of the time); the pieces go to the main thread without a copy.
-  const out = new ByteSink((piece) => items.push(piece));
+  const out = new ByteSink((piece) => items.push(piece), PIECE_BYTES, pieceBuffer);
   const encode = eventEncoder(render, out);
   for await (const batch of syslogReader.read(lines, ctx)) {
     let from = 0;
