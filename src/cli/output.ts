@@ -37,8 +37,7 @@ export async function openOutput(file: string | undefined): Promise<Output> {
   const writeNow = async (text: string | WrittenBytes): Promise<void> => {
     if (failed) throw failed;
     // Bytes whose buffer is to be filled again are told once the stream is done with them.
-    const written = typeof text === 'string' ? undefined : text.written;
-    if (!(written ? stream.write(text, () => written()) : stream.write(text))) {
+    if (!stream.write(text, typeof text === 'string' ? undefined : text.written)) {
       // 'error' is already handled above; waiting on it here too would add a listener per wait.
       await new Promise<void>((resolve) => {
         const done = (): void => { stream.off('drain', done); stream.off('close', done); resolve(); };

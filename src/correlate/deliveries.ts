@@ -103,13 +103,16 @@ export class DeliveryTimesTable {
   private growIndex(id: number): void {
     let size = this.counts.length;
     while (size <= id) size *= 2;
-    const counts = new Int32Array(size);
-    counts.set(this.counts);
-    const offsets = new Int32Array(size);
-    offsets.set(this.offsets);
-    this.counts = counts;
-    this.offsets = offsets;
+    this.counts = widened(this.counts, size);
+    this.offsets = widened(this.offsets, size);
   }
+}
+
+/** A copy of `a` of length `size` (at least a's), the rest zero: a typed-array column grown. */
+export function widened<T extends Int32Array | Float64Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }
 
 /**

@@ -17,6 +17,7 @@
 import { BOUNCE_CLASSES, OUTCOMES, type BounceClass, type HostRef, type Outcome } from '../types.js';
 import type { Interner } from '../text.js';
 import type { Refusal } from './attempts.js';
+import { widened } from './deliveries.js';
 
 /** The address's mark in a diagnostic template: a control character, stripped from every diagnostic read. */
 const ADDRESS_MARK = '\0';
@@ -94,15 +95,10 @@ export class RefusalTable {
 
   private grow(): void {
     const n = this.times.length * 2;
-    const widen = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.times = widen(this.times, (k) => new Float64Array(k));
-    this.lines = widen(this.lines, (k) => new Int32Array(k));
-    this.before = widen(this.before, (k) => new Int32Array(k));
-    this.counts = widen(this.counts, (k) => new Int32Array(k));
-    this.kinds = widen(this.kinds, (k) => new Int32Array(k));
+    this.times = widened(this.times, n);
+    this.lines = widened(this.lines, n);
+    this.before = widened(this.before, n);
+    this.counts = widened(this.counts, n);
+    this.kinds = widened(this.kinds, n);
   }
 }
