@@ -1,5 +1,5 @@
 /**
- * A large plain Postfix syslog file read by worker threads, one byte range each (16 MiB, cut at
+ * A large plain Postfix syslog file read by worker threads, one byte range each (2 MiB, cut at
  * line starts), the results joined in order on this thread: the output is the same as reading the
  * file in order, byte for byte (test/ingest/parallel.test.ts).
  *
@@ -30,8 +30,13 @@ import type { FromWorker, RangeResult, ToWorker } from './protocol.js';
 import { lineStartAt } from './ranges.js';
 import type { WorkerSetup } from './worker.js';
 
-/** Bytes per range: large enough that the few events crossing a border do not matter, small enough to hold two per thread. */
-export const RANGE_BYTES = 16 << 20;
+/**
+ * Bytes per range: large enough that the few events crossing a border do not matter, small enough
+ * that a range's buffer and its queue (the keys it removed, kept to the end of the range) stay in
+ * the processor's cache. On the 1 GB log, 2 cores: 16 MiB → 2 MiB took the events export from
+ * 9.3 to 8.0 s, `--class` from 6.7 to 5.7 s, peak RSS 353 → 207 MiB; 1 MiB was no faster.
+ */
+export const RANGE_BYTES = 2 << 20;
 /**
  * Files from this size are read in ranges. Each thread compiles the readers afresh and runs its
  * first range at a third of its later speed: on 2 cores two threads lost at 100 MB (2.7 s against
