@@ -20,10 +20,11 @@ import type { BounceClass, DeliveryEvent, InputFormat } from '../types.js';
 import { eventsReader } from './events.js';
 import { eximReader } from './exim.js';
 import { syslogReader } from './maillog.js';
-import { dsnReader } from './dsn/index.js';
+import { dsnReader, readMessages } from './dsn/index.js';
+import { wholeMessage } from './dsn/mailbox.js';
 import { exchangeTrackingReader } from './exchange-tracking.js';
 import { exchangeTraceReader } from './exchange-trace.js';
-import { newStats, type DeliverySink, type InputStats, type Reader, type RunState } from './reader.js';
+import { newStats, type DeliverySink, type InputStats, type ReadContext, type Reader, type RunState } from './reader.js';
 
 /** Readers in detection order: the most specific signatures first. */
 export const READERS: readonly Reader[] = [eventsReader, syslogReader, eximReader, exchangeTrackingReader, exchangeTraceReader, dsnReader];
@@ -121,15 +122,21 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
   env.inputs.push(stats);
   const lineStats: LineStats = { overlong: 0, bareCr: false };
   try {
-    yield* reader.read(splitLines(rest, lineStats), {
-      file: source.name, run: env.run, stats, tz: options.tz ?? 'UTC', year: options.year, dateOrder: options.dateOrder,
-      classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, referenceTime: opened.referenceTime, referenceFrom: opened.referenceFrom,
-    });
+    yield* reader.read(splitLines(rest, lineStats), readContext(source, env, stats, opened));
   } catch (err) {
     errors.push(inputError(source, err));
   } finally {
     countOverlong(stats, lineStats);
   }
+}
+
+/** The context a reader reads one input in. */
+function readContext(source: InputSource, env: ReadEnv, stats: InputStats, reference: Pick<ReadContext, 'referenceTime' | 'referenceFrom'>): ReadContext {
+  const { options } = env;
+  return {
+    file: source.name, run: env.run, stats, tz: options.tz ?? 'UTC', year: options.year, dateOrder: options.dateOrder,
+    classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, referenceTime: reference.referenceTime, referenceFrom: reference.referenceFrom,
+  };
 }
 
 /**
@@ -244,10 +251,20 @@ interface AloneResult {
 async function readAlone(source: InputSource, prefetched: Prefetched, options: ReadEventsOptions, classifier: Classifier): Promise<AloneResult> {
   const env: ReadEnv = { options: { ...options, progress: undefined, onDelivered: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
   const events: DeliveryEvent[] = [];
+  // Most bounce files are one message, read here without the chunk, line and message streams.
+  const whole = prefetched.bytes.length <= (options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES) ? wholeMessage(prefetched.bytes) : undefined;
   try {
-    for await (const batch of readInput(source, prefetched, env, dsnReader)) events.push(...batch);
+    if (whole) {
+      const stats = newStats(source.name);
+      stats.format = dsnReader.format;
+      env.inputs.push(stats);
+      const ctx = readContext(source, env, stats, { referenceTime: prefetched.mtimeMs, referenceFrom: 'modification time' });
+      for await (const batch of readMessages([whole], ctx)) events.push(...batch);
+    } else {
+      for await (const batch of readInput(source, prefetched, env, dsnReader)) events.push(...batch);
+    }
   } catch (err) {
-    env.errors.push(new InputError(source.name, errorMessage(err)));
+    env.errors.push(inputError(source, err));
   }
   return { stats: env.inputs[0], events, errors: env.errors, skipped: env.skipped };
 }

@@ -27,7 +27,8 @@ export interface LineStats {
 /** Decoded at most this much at a time (see splitLines). */
 const DECODE_PIECE_BYTES = 64 * 1024;
 
-const decode = (b: Buffer): string => (isAscii(b) ? b.toString('latin1') : b.toString('utf8'));
+/** Bytes as text: UTF-8 (invalid sequences as U+FFFD), decoded as Latin-1 when pure ASCII. */
+export const decode = (b: Buffer): string => (isAscii(b) ? b.toString('latin1') : b.toString('utf8'));
 
 /** Where a part of an input starts (a byte range read by a worker, see ingest/parallel). */
 export interface LineStart {

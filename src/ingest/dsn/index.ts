@@ -238,27 +238,32 @@ export const dsnReader: Reader = {
     }
     return known >= 2;
   },
-  async *read(lines: AsyncIterable<LineBatch>, ctx: ReadContext) {
-    const { stats } = ctx;
-    for await (const raw of splitMessages(lines)) {
-      stats.records++;
-      let result: MessageEvents;
-      try {
-        result = await eventsOfMessage(raw, ctx);
-      } catch {
-        countUnrecognised(stats, raw.line);
-        stats.notices.push(`message ${raw.index} (line ${raw.line}) could not be parsed`);
-        continue;
-      }
-      if (result.events.length) {
-        stats.eventRecords++;
-        stats.events += result.events.length;
-        yield result.events;
-      } else {
-        stats.nonEvents++;
-        const kind = result.skipped ?? 'no event';
-        stats.nonEventKinds[kind] = (stats.nonEventKinds[kind] ?? 0) + 1;
-      }
-    }
+  read(lines: AsyncIterable<LineBatch>, ctx: ReadContext) {
+    return readMessages(splitMessages(lines), ctx);
   },
 };
+
+/** The events of bounce messages, counted into `ctx.stats` (a file's lines split into messages, or one message read whole). */
+export async function* readMessages(messages: AsyncIterable<RawMessage> | Iterable<RawMessage>, ctx: ReadContext): AsyncGenerator<DeliveryEvent[]> {
+  const { stats } = ctx;
+  for await (const raw of messages) {
+    stats.records++;
+    let result: MessageEvents;
+    try {
+      result = await eventsOfMessage(raw, ctx);
+    } catch {
+      countUnrecognised(stats, raw.line);
+      stats.notices.push(`message ${raw.index} (line ${raw.line}) could not be parsed`);
+      continue;
+    }
+    if (result.events.length) {
+      stats.eventRecords++;
+      stats.events += result.events.length;
+      yield result.events;
+    } else {
+      stats.nonEvents++;
+      const kind = result.skipped ?? 'no event';
+      stats.nonEventKinds[kind] = (stats.nonEventKinds[kind] ?? 0) + 1;
+    }
+  }
+}

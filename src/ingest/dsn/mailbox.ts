@@ -4,8 +4,9 @@
  * Maildir file). Each message is capped at MAX_MESSAGE_BYTES before it reaches the MIME parser.
  */
 
-import type { LineBatch } from '../../io/lines.js';
-import { MAX_MESSAGE_BYTES } from '../../limits.js';
+import { decode, type LineBatch } from '../../io/lines.js';
+import { looksUtf16le } from '../../io/open.js';
+import { MAX_LINE_BYTES, MAX_MESSAGE_BYTES } from '../../limits.js';
 
 export interface RawMessage {
   /** 1-based index inside the file. */
@@ -70,4 +71,28 @@ export async function* splitMessages(lines: AsyncIterable<LineBatch>, maxBytes =
   }
   const m = flush();
   if (m) yield m;
+}
+
+/**
+ * The one message of a file read whole, as splitMessages gives it from the file's lines (splitLines);
+ * undefined when the file needs the streams: compressed, UTF-16 or with a byte-order mark, bare-CR
+ * line ends, larger than a line may be (no line of it can then be cut), an mbox, or nothing but blank
+ * lines. A Maildir is thousands of small files, and each went through the chunk, line and message
+ * streams: the lines were cut apart only to be joined again.
+ */
+export function wholeMessage(bytes: Buffer, maxLine = MAX_LINE_BYTES): RawMessage | undefined {
+  if (bytes.length === 0 || bytes.length > maxLine || bytes.length >= MAX_MESSAGE_BYTES) return undefined;
+  const b0 = bytes[0], b1 = bytes[1];
+  if ((b0 === 0x1f && b1 === 0x8b) || (b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff) || (b0 === 0xef && b1 === 0xbb) || looksUtf16le(bytes)) return undefined;
+  if (!bytes.includes(0x0a)) return undefined; // one line, or bare-CR line ends
+  let text = decode(bytes);
+  // Each line loses one CR before its LF, the last line too (with or without a final LF).
+  if (text.endsWith('\n')) text = text.slice(0, -1);
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  if (text.includes('\r')) text = text.replace(/\r\n/g, '\n');
+  // Blank lines before the message are skipped; it starts at its first other line.
+  let blank = 0;
+  while (text.charCodeAt(blank) === 10) blank++;
+  if (blank === text.length || text.startsWith('From ', blank)) return undefined;
+  return { index: 1, mbox: false, line: blank + 1, envelopeDate: undefined, text: blank ? text.slice(blank) : text, truncated: false };
 }
