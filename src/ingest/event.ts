@@ -1,11 +1,11 @@
 /** Building a DeliveryEvent: one place for address normalisation, text cleaning and classification. */
 
 import { normaliseAddress } from '../address.js';
-import type { Classifier } from '../classify/classify.js';
+import type { Classification, Classifier } from '../classify/classify.js';
 import { replyCodes } from '../classify/status.js';
 import { cleanText } from '../text.js';
 import { isoUtc } from '../time.js';
-import type { DeliveryEvent, HostRef, Origin, Outcome, Source } from '../types.js';
+import type { BounceClass, DeliveryEvent, HostRef, Origin, Outcome, Source } from '../types.js';
 import type { DeliverySink } from './reader.js';
 
 export interface EventParts {
@@ -76,6 +76,28 @@ function senderAddress(raw: string): string {
  * status from the diagnostic when the reader had none, and classify it.
  */
 export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent {
+  return assemble(p, classified(p, classifier));
+}
+
+/**
+ * buildEvent's event when its class is one of `keep` (all when undefined), else undefined: a reader
+ * whose caller keeps a few classes (`events --class`) leaves the others unbuilt once classified.
+ */
+export function buildKeptEvent(p: EventParts, classifier: Classifier, keep: ReadonlySet<BounceClass> | undefined): DeliveryEvent | undefined {
+  const c = classified(p, classifier);
+  return keep === undefined || keep.has(c.class.class) ? assemble(p, c) : undefined;
+}
+
+/** What an event's class is decided on, and the class. */
+interface Classified {
+  rcpt: ReturnType<typeof normaliseAddress>;
+  diagnostic: string | undefined;
+  smtpCode: string | undefined;
+  status: string | undefined;
+  class: Classification;
+}
+
+function classified(p: EventParts, classifier: Classifier): Classified {
   const rcpt = normaliseAddress(p.recipient);
   const diagnostic = p.diagnostic === undefined ? undefined : cleanText(p.diagnostic) || undefined;
   let { smtpCode, status } = p;
@@ -85,6 +107,10 @@ export function buildEvent(p: EventParts, classifier: Classifier): DeliveryEvent
     status ??= codes.status;
   }
   const c = p.statedClass ?? classifier.classify({ smtpCode, status, text: diagnostic, recipient: rcpt.address, outcome: p.outcome });
+  return { rcpt, diagnostic, smtpCode, status, class: c };
+}
+
+function assemble(p: EventParts, { rcpt, diagnostic, smtpCode, status, class: c }: Classified): DeliveryEvent {
   // Keys are added in the fixed order, absent ones not at all: the NDJSON stays compact and reads
   // back identically, and every event keeps V8's fast object layout (deleting the absent keys of a
   // full literal, as before, turned each event into a slow dictionary object).

@@ -15,7 +15,7 @@
 import type { Classifier } from '../classify/classify.js';
 import type { DeliveryEvent } from '../types.js';
 import { detach } from '../text.js';
-import { buildEvent, handOverDelivery, isLoopback, type EventParts } from './event.js';
+import { buildEvent, buildKeptEvent, handOverDelivery, isLoopback, type EventParts } from './event.js';
 import { PostfixQueue, RangeQueue, type DeferredRecipient } from './postfix-queue.js';
 import type { ExpiryFix, RangeEntry, RangeQueueState } from './range.js';
 import { omits, OMITTED, type ReadContext, type RecordResult } from './reader.js';
@@ -363,8 +363,9 @@ export class PostfixEvents {
    * been opened before the range and lacks a sender or Message-ID, it is built with what the range
    * knows and the merge fills those in (see RangeFix).
    */
-  private queuedEvent(k: string, parts: EventParts): DeliveryEvent[] {
-    const e = buildEvent(parts, this.ctx.classifier);
+  private queuedEvent(k: string, parts: EventParts): DeliveryEvent[] | typeof OMITTED {
+    const e = buildKeptEvent(parts, this.ctx.classifier, this.ctx.keepClasses);
+    if (!e) return OMITTED; // of a class the caller does not keep: its sender and Message-ID do not matter
     const needSender = parts.sender === undefined, needMessageId = parts.messageId === undefined;
     if (this.rangeQueue && (needSender || needMessageId) && !this.rangeQueue.known(k)) {
       this.ctx.range!.fixes.set(e, { kind: 'event', key: this.spelledKey(k), parts, needSender, needMessageId });
@@ -413,7 +414,7 @@ export class PostfixEvents {
     return this.queuedEvent(k, parts);
   }
 
-  private reject(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'reject' }>, k: string): DeliveryEvent[] | null | undefined {
+  private reject(env: SyslogEnvelope, line: number, rec: Extract<PostfixRecord, { kind: 'reject' }>, k: string): RecordResult {
     // reject_warning (warn_if_reject), discard, hold, filter, redirect, warn: not refusals.
     if (rec.action !== 'reject' && rec.action !== 'milter-reject') return null;
     // CONNECT/HELO/MAIL stage: no recipient was refused. A RCPT reject without one was cut short.
@@ -431,7 +432,9 @@ export class PostfixEvents {
       reporter: env.host, answeredBy: { host: env.host },
       data: { stage: rec.stage },
     };
-    return queued ? this.queuedEvent(k, parts) : [buildEvent(parts, this.ctx.classifier)];
+    if (queued) return this.queuedEvent(k, parts);
+    const e = buildKeptEvent(parts, this.ctx.classifier, this.ctx.keepClasses);
+    return e ? [e] : OMITTED;
   }
 
   /** qmgr gave up on a message: every recipient still deferred in it expired with its last reply. */

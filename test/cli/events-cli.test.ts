@@ -23,7 +23,7 @@ test('events --format ndjson reads back as input, identically', () => {
   assert.equal(again.stdout, first.stdout);
 });
 
-test('events --class gives exactly the unfiltered events of those classes, with the same counters (deliveries are not built)', () => {
+test('events --class gives exactly the unfiltered events of those classes, with the same counters (events of other classes are left unbuilt)', () => {
   const inputs = ['--year', '2024', 'fixtures/postfix', 'fixtures/exim', 'fixtures/incident/inputs'];
   const all = run(['events', ...inputs]);
   assert.equal(all.code, 0, all.stderr);
