@@ -18,7 +18,7 @@ function sizeClass(n: number): number {
   return 32 - Math.clz32(n - 1);
 }
 
-/** Slots per page (512 KiB): blocks never cross a page, and the table grows a page at a time. */
+/** Slots per page (256 KiB of offsets, 512 KiB of doubles): blocks never cross a page, and the table grows a page at a time. */
 const PAGE_BITS = 16;
 const PAGE = 1 << PAGE_BITS;
 const IN_PAGE = PAGE - 1;
@@ -31,8 +31,16 @@ export class DeliveryTimesTable {
    * Blocks of times. While a recipient has at most FULL times its block holds them as added;
    * after, the KEEP earliest ascending then the KEEP latest descending. In pages rather than one
    * array doubled when full, which left up to half of it unused.
+   *
+   * Times are whole milliseconds, and a log spans days: they are kept as 32-bit offsets from the
+   * first time added (± 24 days), half the memory of doubles, and the largest table the correlator
+   * keeps that grows with the log. A time that is not a whole number of milliseconds, or lies
+   * further away, turns every page into doubles for good (`widen`).
    */
-  private readonly pages: Float64Array[] = [];
+  private pages: (Int32Array | Float64Array)[] = [];
+  /** Pages of Int32Array offsets from `base`; false once widened to Float64Array times. */
+  private narrow = true;
+  private base: number | undefined;
   /** The next free slot (page × PAGE + index). */
   private used = 0;
   /** Freed blocks by size class (a block moves to the next class when it fills). */
@@ -42,7 +50,9 @@ export class DeliveryTimesTable {
     return id < this.counts.length ? this.counts[id]! : 0;
   }
 
-  add(id: number, t: number): void {
+  add(id: number, time: number): void {
+    // As kept: an offset from `base` while the pages are narrow (this may widen them).
+    const t = this.stored(time);
     if (id >= this.counts.length) this.growIndex(id);
     const n = this.counts[id]!;
     this.counts[id] = n + 1;
@@ -85,7 +95,30 @@ export class DeliveryTimesTable {
     let times: number[];
     if (n <= FULL) times = Array.from(s.subarray(at, at + n)).sort((a, b) => a - b);
     else times = [...s.subarray(at, at + KEEP), ...s.subarray(at + KEEP, at + FULL).reverse()];
-    return new DeliveryHistory(n, times);
+    const base = this.narrow ? this.base! : 0;
+    return new DeliveryHistory(n, base ? times.map((v) => v + base) : times);
+  }
+
+  /** Bytes a kept time takes: 4 while times are offsets, 8 once widened. */
+  get bytesPerTime(): number {
+    return this.narrow ? 4 : 8;
+  }
+
+  /** `t` as the pages keep it: its offset from the first time while narrow; widens the pages when it does not fit. */
+  private stored(t: number): number {
+    if (this.narrow) {
+      this.base ??= t;
+      const v = t - this.base;
+      if (Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) return v;
+      this.widen();
+    }
+    return t;
+  }
+
+  private widen(): void {
+    const base = this.base ?? 0;
+    this.pages = this.pages.map((p) => Float64Array.from(p, (v) => v + base));
+    this.narrow = false;
   }
 
   private allocate(cls: number): number {
@@ -94,7 +127,7 @@ export class DeliveryTimesTable {
     const size = 1 << cls;
     // A block that would cross into the next page starts there instead.
     if ((this.used & IN_PAGE) + size > PAGE) this.used = (this.used | IN_PAGE) + 1;
-    if (this.used >>> PAGE_BITS === this.pages.length) this.pages.push(new Float64Array(PAGE));
+    if (this.used >>> PAGE_BITS === this.pages.length) this.pages.push(this.narrow ? new Int32Array(PAGE) : new Float64Array(PAGE));
     const at = this.used;
     this.used += size;
     return at;
@@ -119,7 +152,7 @@ export function widened<T extends Int32Array | Float64Array>(a: T, size: number)
  * Keep the KEEP values from `at` sorted (ascending when `dir` is 1, descending when -1): `t` goes
  * in its place and the last falls off; nothing when `t` would be last.
  */
-function insertBounded(s: Float64Array, at: number, t: number, dir: 1 | -1): void {
+function insertBounded(s: Int32Array | Float64Array, at: number, t: number, dir: 1 | -1): void {
   if ((t - s[at + KEEP - 1]!) * dir >= 0) return;
   let i = KEEP - 1;
   while (i > 0 && (t - s[at + i - 1]!) * dir < 0) {

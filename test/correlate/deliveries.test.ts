@@ -23,10 +23,13 @@ test('DeliveryTimesTable: exact up to 16, bounded after, any order', () => {
   assert.deepEqual(table.history(99_999).times(), [], 'a number beyond the table');
 });
 
-test('DeliveryTimesTable keeps exactly the 8 earliest and 8 latest of any sequence, recipients interleaved', () => {
+/**
+ * Times added to many recipients in turns (blocks are freed, reused and pages grow while others hold
+ * times), then each recipient's kept times compared with its 8 earliest and 8 latest.
+ */
+function assertKeepsEarliestAndLatest(time: (r: number, id: number, round: number) => number): DeliveryTimesTable {
   let seed = 7;
   const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 10_000;
-  // Many recipients added to in turns, so blocks are freed, reused and the slabs grow while others hold times.
   const table = new DeliveryTimesTable();
   const all: number[][] = [];
   const wanted = (id: number): number => 1 + (id % 60);
@@ -34,7 +37,7 @@ test('DeliveryTimesTable keeps exactly the 8 earliest and 8 latest of any sequen
   for (let round = 0; round < 60; round++) {
     for (let id = 0; id < all.length; id++) {
       if (all[id]!.length >= wanted(id)) continue;
-      const t = rand() + (id % 7) / 8; // fractions: times are milliseconds, never rounded
+      const t = time(rand(), id, round);
       all[id]!.push(t);
       table.add(id, t);
     }
@@ -46,4 +49,16 @@ test('DeliveryTimesTable keeps exactly the 8 earliest and 8 latest of any sequen
     assert.deepEqual(table.history(id).times(), want, `recipient ${id}: ${n} times`);
     assert.equal(table.count(id), n);
   }
+  return table;
+}
+
+test('DeliveryTimesTable keeps exactly the 8 earliest and 8 latest of any sequence, recipients interleaved', () => {
+  // Whole milliseconds within days of each other, as logs give them: kept as 32-bit offsets.
+  const day = Date.UTC(2024, 5, 3);
+  assert.equal(assertKeepsEarliestAndLatest((r) => day + r * 1000).bytesPerTime, 4);
+  // Fractions: kept as doubles from the first, never rounded.
+  assert.equal(assertKeepsEarliestAndLatest((r, id) => r + (id % 7) / 8).bytesPerTime, 8);
+  // A time 30 days away in the middle of the run: every page already filled turns into doubles.
+  const far = assertKeepsEarliestAndLatest((r, id, round) => day + r * 1000 + (round === 30 && id === 4000 ? 30 * 86_400_000 : 0));
+  assert.equal(far.bytesPerTime, 8);
 });
