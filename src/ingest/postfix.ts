@@ -359,7 +359,8 @@ export class PostfixEvents {
   }
 
   /**
-   * The event of a line with queue key `k`. In a range read apart whose entry for `k` may have
+   * The event of a line with queue key `k` (OMITTED when its class is not one the caller keeps,
+   * see ReadOptions.keepClasses). In a range read apart whose entry for `k` may have
    * been opened before the range and lacks a sender or Message-ID, it is built with what the range
    * knows and the merge fills those in (see RangeFix).
    */
