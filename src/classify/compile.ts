@@ -51,7 +51,7 @@ export interface CompiledSignature {
 export interface NormalisedInput {
   smtpCode?: string;
   status?: string;
-  /** The status's three numbers; undefined when it has not three (no pattern matches it then). */
+  /** The status's three numbers; undefined when there is no status or it has not three (no pattern matches it then). */
   statusParts?: readonly string[];
   /** Lower-cased, length-capped text. */
   lower: string;
@@ -159,7 +159,7 @@ export function compileSignature(row: Signature, where: string): CompiledSignatu
       }
       if (statusTests.length) {
         const parts = input.statusParts;
-        if (!input.status || !parts || !statusTests.some((t) => t(parts))) return false;
+        if (!parts || !statusTests.some((t) => t(parts))) return false;
       }
       if (phrases.length && !phrases.some((p) => input.lower.includes(p))) return false;
       if (re && !re.test(input.lower)) return false;

@@ -10,7 +10,7 @@ import { InputError, errorMessage } from '../errors.js';
 import { detectFormat, readerFor } from '../io/detect.js';
 import { expandInputs, type InputSource } from '../io/inputs.js';
 import { splitLines, type LineStats } from '../io/lines.js';
-import { looksUtf16le, openInput, peek, prefetchSmall, type Prefetched } from '../io/open.js';
+import { openInput, peek, plainBytes, prefetchSmall, type Prefetched } from '../io/open.js';
 import { DEFAULT_MAX_INPUT_BYTES, DETECT_BYTES, READ_CHUNK_BYTES } from '../limits.js';
 import { ByteSink } from '../io/byte-sink.js';
 import { eventEncoder, eventRenderer, type EventRender } from '../report/events.js';
@@ -158,7 +158,7 @@ function rangePlan(source: InputSource, prefetched: Prefetched | undefined, env:
     fd = openSync(source.path, 'r');
     const head = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, info.size));
     const b = head.subarray(0, readSync(fd, head, 0, head.length, 0));
-    if ((b[0] === 0x1f && b[1] === 0x8b) || (b[0] === 0xef && b[1] === 0xbb) || (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff) || looksUtf16le(b)) return undefined;
+    if (!plainBytes(b)) return undefined;
     if (b.subarray(0, DETECT_BYTES).indexOf(0x0a) < 0) return undefined;
     const reader = options.inputFormat ? readerFor(options.inputFormat, READERS) : detectFormat(b.toString('utf8'), READERS);
     if (reader !== syslogReader) return undefined;

@@ -50,6 +50,16 @@ function isGzip(b: Buffer): boolean {
   return b.length >= 3 && b[0] === 0x1f && b[1] === 0x8b && b[2] === 0x08;
 }
 
+/**
+ * True when a file whose first bytes are `head` is plain bytes that openInput would pass on as they
+ * are: no gzip magic, no byte-order mark, not UTF-16. Two bytes of a magic or mark are enough to say
+ * no: the callers (a log read in ranges, a bounce file read whole) then leave the file to openInput.
+ */
+export function plainBytes(head: Buffer): boolean {
+  const b0 = head[0], b1 = head[1];
+  return !((b0 === 0x1f && b1 === 0x8b) || (b0 === 0xef && b1 === 0xbb) || (b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff) || looksUtf16le(head));
+}
+
 /** UTF-16 without BOM (EAC downloads): many NUL bytes at odd offsets, none at even ones. */
 export function looksUtf16le(b: Buffer): boolean {
   const n = Math.min(b.length, 4096) & ~1;

@@ -5,7 +5,7 @@
  */
 
 import { decode, type LineBatch } from '../../io/lines.js';
-import { looksUtf16le } from '../../io/open.js';
+import { plainBytes } from '../../io/open.js';
 import { MAX_LINE_BYTES, MAX_MESSAGE_BYTES } from '../../limits.js';
 
 export interface RawMessage {
@@ -82,8 +82,7 @@ export async function* splitMessages(lines: AsyncIterable<LineBatch>, maxBytes =
  */
 export function wholeMessage(bytes: Buffer, maxLine = MAX_LINE_BYTES): RawMessage | undefined {
   if (bytes.length === 0 || bytes.length > maxLine || bytes.length >= MAX_MESSAGE_BYTES) return undefined;
-  const b0 = bytes[0], b1 = bytes[1];
-  if ((b0 === 0x1f && b1 === 0x8b) || (b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff) || (b0 === 0xef && b1 === 0xbb) || looksUtf16le(bytes)) return undefined;
+  if (!plainBytes(bytes)) return undefined;
   if (!bytes.includes(0x0a)) return undefined; // one line, or bare-CR line ends
   let text = decode(bytes);
   // Each line loses one CR before its LF, the last line too (with or without a final LF).
