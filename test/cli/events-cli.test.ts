@@ -1,17 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, fixture, ROOT } from '../helpers/paths.js';
+import { CLI, fixture, ROOT, tempDir } from '../helpers/paths.js';
 
 function run(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, input, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'bl-cli-'));
+const tmp = tempDir('bl-cli-');
 
 test('events --format ndjson reads back as input, identically', () => {
   const first = run(['events', '--year', '2024', '--quiet', 'fixtures/postfix/relay.log', 'fixtures/exim/mainlog']);

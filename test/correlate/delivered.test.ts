@@ -5,15 +5,14 @@
  */
 
 import { test } from 'node:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/correlate/index.js';
 import { Correlator } from '../../src/correlate/correlate.js';
 import { resolveContext, type MigrationContext } from '../../src/correlate/context.js';
 import { readEventBatches } from '../../src/ingest/index.js';
-import { corpus, fixture, NO_SHARED } from '../helpers/paths.js';
+import { corpus, fixture, NO_SHARED, tempDir } from '../helpers/paths.js';
 
 async function viaEvents(names: string[], ctx: MigrationContext): Promise<string> {
   const correlator = new Correlator(ctx);
@@ -43,7 +42,7 @@ const CASES: [string, string[], Parameters<typeof resolveContext>[0]][] = [
 test('deliveries handed over keep their place among the other events (Exim main log, Postfix syslog)', async () => {
   // A refusal of another class before a delivery to the same domain: the domain's class counts
   // keep that order in the JSON report only if the delivery is not handed over ahead of it.
-  const dir = mkdtempSync(path.join(tmpdir(), 'bl-order-'));
+  const dir = tempDir('bl-order-');
   const exim = path.join(dir, 'mainlog');
   const lines: string[] = [];
   for (let i = 0; i < 5; i++) {

@@ -3,10 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, fixture, ROOT } from '../helpers/paths.js';
+import { CLI, fixture, ROOT, tempDir } from '../helpers/paths.js';
 
 function analyze(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, 'analyze', '--quiet', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -59,7 +58,7 @@ test('analyze: bad flags and config exit 2 with one line', () => {
 });
 
 test('analyze: a config file with an unknown key exits 2 and names the key', () => {
-  const config = path.join(mkdtempSync(path.join(tmpdir(), 'bl-config-')), 'context.json');
+  const config = path.join(tempDir('bl-config-'), 'context.json');
   writeFileSync(config, JSON.stringify({ cutover: '2024-11-27T09:00Z', oldMX: ['mx1.old.example'] }));
   const r = analyze('--config', config, 'fixtures/incident/inputs');
   assert.equal(r.code, 2);

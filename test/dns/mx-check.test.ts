@@ -3,13 +3,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseHostList } from '../../src/correlate/hosts.js';
 import { checkDomain } from '../../src/dns/mx-check.js';
 import type { Server } from '../../src/dns/query.js';
-import { CLI, ROOT } from '../helpers/paths.js';
+import { CLI, ROOT, tempDir } from '../helpers/paths.js';
 import { startDnsServer, type Rec } from './server.js';
 
 const NEW_IP = '198.51.100.40';
@@ -118,7 +117,7 @@ test('CLI: exit 0 when every verdict is new, 1 otherwise; --save writes the snap
   const ok = await cli('new.example', 'cname.example', '--resolver', r1, '--old-mx', 'mx1.old.example,192.0.2.10', '--new-mx', 'mx.new.example,198.51.100.40');
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /new\.example: NEW/);
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'bl-dns-')), 'dns.json');
+  const file = path.join(tempDir('bl-dns-'), 'dns.json');
   const bad = await cli('new.example', 'stale.example', '--resolver', r1, '--resolver', `127.0.0.1:${resolver2.port}`, '--old-mx', 'mx1.old.example,192.0.2.10', '--new-mx', 'mx.new.example,mail.stale.example,198.51.100.40', '--save', file, '--format', 'json');
   assert.equal(bad.code, 1);
   const saved = JSON.parse(readFileSync(file, 'utf8')) as { domains: { domain: string; verdict: string }[] };

@@ -1,6 +1,7 @@
 /** Fixture and corpus paths, and small helpers shared by the tests. */
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -15,6 +16,18 @@ const sharedDir = path.resolve(ROOT, '..', 'shared');
 export const SHARED: string | undefined = existsSync(path.join(sharedDir, 'corpus')) ? sharedDir : undefined;
 export const NO_SHARED = SHARED ? false : 'skipped: ../shared/corpus is not beside this clone (it ships with the development setup, not the package)';
 export const CLI = path.join(ROOT, '.test-build', 'src', 'cli', 'main.js');
+
+const madeDirs: string[] = [];
+process.on('exit', () => {
+  for (const d of madeDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system's temporary directory, removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  madeDirs.push(d);
+  return d;
+}
 
 export function fixture(...parts: string[]): string {
   return path.join(FIXTURES, ...parts);

@@ -1,18 +1,17 @@
 /** Running the CLI on generated hostile inputs, with the checks every case shares. */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
-import { CLI, ROOT } from '../helpers/paths.js';
+import { CLI, ROOT, tempDir } from '../helpers/paths.js';
 
 export const HEAVY = process.env.BOUNCELENS_HEAVY === '1';
 export const WRAPPER = path.join(ROOT, 'test', 'hostile', 'rss-wrapper.mjs');
 
 export function tmp(): string {
-  return mkdtempSync(path.join(tmpdir(), 'bl-hostile-'));
+  return tempDir('bl-hostile-');
 }
 
 export interface Run { code: number | null; stdout: string; stderr: string; rssMiB: number }

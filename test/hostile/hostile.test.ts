@@ -16,10 +16,11 @@ import { gzipSync, createGzip } from 'node:zlib';
 import { HEAVY, assertClean, assertCsvGuarded, assertNdjson, assertTableClean, run, tmp } from './helpers.js';
 
 const dir = tmp();
-const COMMANDS: string[][] = [
-  ['events'], ['events', '--format', 'csv'],
-  ['analyze'], ['analyze', '--format', 'csv'], ['analyze', '--format', 'json'],
-];
+// An unreadable input fails before any output is written, so the fast run tries each command once;
+// the heavy run tries every output format too.
+const COMMANDS: string[][] = HEAVY
+  ? [['events'], ['events', '--format', 'csv'], ['analyze'], ['analyze', '--format', 'csv'], ['analyze', '--format', 'json']]
+  : [['events', '--format', 'csv'], ['analyze', '--format', 'json']];
 
 function logLine(i: number, rcpt: string, text = `550 5.1.1 <${rcpt}>: Recipient address rejected: User unknown`, extra = ''): string {
   const s = String(i % 60).padStart(2, '0');

@@ -5,14 +5,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { generateBounces } from '../../bench/generate.js';
 import { parseMessage } from '../../src/ingest/dsn/mime.js';
 import { parseSimpleReport } from '../../src/ingest/dsn/simple.js';
 import { comparable } from '../helpers/mime.js';
-import { corpus, fixture, NO_SHARED } from '../helpers/paths.js';
+import { corpus, fixture, NO_SHARED, tempDir } from '../helpers/paths.js';
 
 
 /** Accepted messages of `files` read the same both ways; returns how many were accepted. */
@@ -32,7 +31,7 @@ function filesUnder(dir: string): string[] {
 }
 
 test('fast path: fixtures and generated bounces of four kinds read as mailparser reads them', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bl-simple-'));
+  const dir = tempDir('bl-simple-');
   generateBounces(dir, 40);
   const generated = filesUnder(dir);
   assert.equal(await assertSameWhereAccepted(generated), 40, 'every generated bounce takes the fast path');

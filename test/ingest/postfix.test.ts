@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, utimesSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, utimesSync, copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSyslogLine, SyslogClock } from '../../src/ingest/syslog.js';
 import { parsePostfixMessage, parseRemoteReply, parseRelay } from '../../src/ingest/postfix.js';
-import { assertGolden, collect, corpus, fixture, NO_SHARED } from '../helpers/paths.js';
+import { assertGolden, collect, corpus, fixture, NO_SHARED, tempDir } from '../helpers/paths.js';
 
 test('fixture relay.log: events pinned in relay.events.ndjson', async () => {
   const { events, stream } = await collect([fixture('postfix', 'relay.log')], { year: 2024 });
@@ -26,7 +25,7 @@ test('fixture relay.log: the year rolls over at December → January', async () 
 });
 
 test('without --year, the year comes from the file time and rolls back for December lines', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bl-'));
+  const dir = tempDir('bl-');
   const copy = path.join(dir, 'relay.log');
   copyFileSync(fixture('postfix', 'relay.log'), copy);
   const jan2025 = new Date('2025-01-02T08:00:00Z');
@@ -207,7 +206,7 @@ test('syslog envelope: tags, programs without pid, empty messages, and lines tha
 });
 
 test('one queue id on several hosts and instances: each joins its own sender, past 256 of them too', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bl-scope-'));
+  const dir = tempDir('bl-scope-');
   const file = path.join(dir, 'mail.log');
   const lines: string[] = [];
   const scopes: [string, string][] = [];
