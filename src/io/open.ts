@@ -3,8 +3,8 @@
  * UTF-16 transcoded, a UTF-8 BOM dropped, and decompressed bytes capped by `--max-input-bytes`.
  */
 
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, LimitError } from '../errors.js';
@@ -151,6 +151,45 @@ export async function* once(b: Buffer): AsyncGenerator<Buffer> {
   if (b.length) yield b;
 }
 
+/** Buffers a file is read into in turn (see readChunks). */
+const READ_BUFFERS = 3;
+
+/**
+ * A regular file in READ_CHUNK_BYTES chunks, read into three buffers in turn: the next chunk is read
+ * while the consumer works on this one. fs.ReadStream allocates a fresh buffer per read, memory the
+ * process touches for the first time: measured on a 1 GB log, 1.4–1.8 s of system time against
+ * 0.9–1.1 s, and 5–15 MiB more at the peak. A chunk's bytes are overwritten when the consumer asks
+ * for the chunk two after it: the line splitter and `peek` keep nothing longer (they copy what they
+ * carry over), and the gzip branch copies each chunk before the stream that buffers ahead.
+ */
+async function* readChunks(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  const buffers = Array.from({ length: READ_BUFFERS }, () => Buffer.allocUnsafeSlow(READ_CHUNK_BYTES));
+  let next = 0;
+  const readNext = () => {
+    const p = file.read(buffers[next++ % READ_BUFFERS]!, 0, READ_CHUNK_BYTES, null);
+    p.catch(() => undefined); // awaited below; a consumer that stops early must not leave it unhandled
+    return p;
+  };
+  let pending = readNext();
+  try {
+    for (;;) {
+      const { bytesRead, buffer } = await pending;
+      if (bytesRead === 0) return;
+      pending = readNext();
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await pending.catch(() => undefined);
+    await file.close();
+  }
+}
+
+/** Each chunk copied: for a consumer that buffers chunks ahead of its reading (a Node stream). */
+async function* copied(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const c of chunks) yield Buffer.from(c);
+}
+
 /** Passes chunks through, telling `onBytes` their size (raw bytes, before gunzip). */
 async function* counted(chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
   for await (const c of chunks) {
@@ -181,7 +220,7 @@ export async function openInput(source: InputSource, maxBytes: number, prefetche
     if (!info.isFile()) throw new InputError(source.name, 'not a regular file (FIFO, socket or device); pipe it to - instead');
     referenceTime = info.mtimeMs;
     referenceFrom = 'modification time';
-    raw = createReadStream(source.path, { highWaterMark: READ_CHUNK_BYTES });
+    raw = readChunks(source.path);
   }
   raw = wrapErrors(raw, source.name, false);
   if (onBytes) raw = counted(raw, onBytes);
@@ -195,7 +234,8 @@ export async function openInput(source: InputSource, maxBytes: number, prefetche
       referenceFrom = 'gzip header';
     }
     const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
-    const inflated = Readable.from(rest).pipe(gunzip);
+    // A Node stream may hold up to 16 chunks ahead of gunzip: they must not share readChunks' buffers.
+    const inflated = Readable.from(copied(rest)).pipe(gunzip);
     ({ head, rest } = await peek(wrapErrors(inflated as AsyncIterable<Buffer>, source.name, true), 4096));
   } else if (head.length < 4096) {
     ({ head, rest } = await peek(rest, 4096));
