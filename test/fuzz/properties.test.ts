@@ -93,7 +93,11 @@ const headerLine = fc.constantFrom(
 );
 const partBody = fc.constantFrom('', 'Not delivered.', 'Not delivered.\n', '<u@example.net>: host mx[192.0.2.5] said: 550 5.1.1 unknown\n\n',
   'Reporting-MTA: dns; relay\n\nFinal-Recipient: rfc822; u@example.net\nAction: failed\nStatus: 5.1.1\n', 'From: news@example.info\nSubject: x\n\nbody\n',
-  'line with trailing blanks  \n\tand a tab', '--not-the-boundary\n');
+  'line with trailing blanks  \n\tand a tab', '--not-the-boundary\n',
+  // Returned messages: an embedded multipart, 8-bit text, folded and encoded headers, a CTE of its own.
+  'From: news@example.info\nContent-Type: multipart/alternative; boundary="C"\n\n--C\nContent-Type: text/plain\n\nplain\n--C\nContent-Type: text/html\n\n<p>x</p>\n--C--\n',
+  'From: news@example.info\nSubject: Grüße\n\nÄrger im Büro\n', 'Received: from a\n\tby b\nSubject: =?utf-8?B?w6k=?=\nFrom: news@example.info\n\nbody',
+  'From: news@example.info\nContent-Transfer-Encoding: base64\n\naGVsbG8=\n', 'From: news@example.info\n', 'Subject: no blank line after the headers');
 const partHead = fc.constantFrom('Content-Type: text/plain', 'Content-Type: text/plain; charset="us-ascii"', 'Content-Type: text/plain; format=flowed',
   'Content-Type: message/delivery-status', 'Content-Type: text/rfc822-headers', 'Content-Type: message/rfc822', 'Content-Description: Notification\nContent-Type: text/plain',
   '', 'Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable');

@@ -51,12 +51,16 @@ test('fast path: refuses what it cannot read exactly', () => {
   const report = (part: string, top = ''): string => `${head}${top}Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n--B\nContent-Type: text/plain\n\nNot delivered.\n--B\n${part}\n--B--\n`;
   const ds = 'Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; u@example.net\nAction: failed\nStatus: 5.1.1\n';
   assert.ok(parseSimpleReport(report(ds)), 'the plain shape is accepted');
+  // The returned message is read for its header block only; an embedded multipart is not opened.
+  const returned = parseSimpleReport(report('Content-Type: message/rfc822\n\nFrom: a@example.com\nSubject: x\nContent-Type: multipart/mixed; boundary="C"\n\n--C\n\nbody\n--C--'));
+  assert.equal(returned?.originalHeaders, 'From: a@example.com\nSubject: x\nContent-Type: multipart/mixed; boundary="C"');
+  assert.equal(returned?.text, 'Not delivered.');
   const refused: [string, string][] = [
     ['an encoded word', report(ds, 'Subject: =?utf-8?B?w6k=?=\n')],
     ['a transfer encoding', report(ds.replace('\n\n', '\nContent-Transfer-Encoding: base64\n\n'))],
     ['CRLF line ends', report(ds).replace(/\n/g, '\r\n')],
     ['an unknown part', report('Content-Type: application/octet-stream\n\nx')],
-    ['a returned message/rfc822', report('Content-Type: message/rfc822\n\nFrom: a@example.com\n\nbody')],
+    ['a returned message in base64', report('Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nRnJvbTogYUBleGFtcGxlLmNvbQo=')],
     ['8-bit text', `${head}Content-Type: text/plain; charset=utf-8\n\nUnzustellbar: Empfänger unbekannt\n`],
     ['a nested multipart', report('Content-Type: multipart/mixed; boundary="C"\n\n--C\n\nx\n--C--')],
     ['no closing delimiter', report(ds).replace('--B--\n', '')],

@@ -190,6 +190,9 @@ export function parseSimpleReport(raw: string): ParsedMessage | undefined {
         deliveryStatus.push(body);
         break;
       case 'text/rfc822-headers':
+      case 'message/rfc822':
+        // mailparser keeps a returned message as an attachment, its bytes as they are (an embedded
+        // multipart is not opened): its header block is all the reader takes from either.
         originalHeaders ??= headerBlock(body);
         break;
       default:
