@@ -100,7 +100,9 @@ const partBody = fc.constantFrom('', 'Not delivered.', 'Not delivered.\n', '<u@e
   'From: news@example.info\nContent-Transfer-Encoding: base64\n\naGVsbG8=\n', 'From: news@example.info\n', 'Subject: no blank line after the headers');
 const partHead = fc.constantFrom('Content-Type: text/plain', 'Content-Type: text/plain; charset="us-ascii"', 'Content-Type: text/plain; format=flowed',
   'Content-Type: message/delivery-status', 'Content-Type: text/rfc822-headers', 'Content-Type: message/rfc822', 'Content-Description: Notification\nContent-Type: text/plain',
-  '', 'Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable');
+  '', 'Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable', 'Content-Disposition: inline\nContent-Type: text/plain',
+  'Content-Type: text/plain\nContent-Disposition: inline; filename="details.txt"', 'Content-Type: message/delivery-status\nContent-Disposition: INLINE',
+  'Content-Type: message/rfc822\nContent-Disposition: attachment', 'Content-Disposition: inline', 'Content-Type: text/plain\nContent-Disposition: attachment');
 const bounce = fc.record({
   headers: fc.array(headerLine, { maxLength: 10 }),
   parts: fc.array(fc.tuple(partHead, partBody), { minLength: 0, maxLength: 4 }),

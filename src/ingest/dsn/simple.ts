@@ -99,6 +99,11 @@ function contentType(value: string | undefined): { type: string; params: Map<str
   return { type, params };
 }
 
+/** No disposition, or a bare `inline` (one with a file name makes mailparser take a text part as an attachment). */
+function inline(disposition: string | undefined): boolean {
+  return disposition === undefined || disposition.toLowerCase() === 'inline';
+}
+
 function sevenBit(headers: Header[]): boolean {
   const cte = first(headers, 'content-transfer-encoding');
   return cte === undefined || /^(?:7bit|8bit)$/i.test(cte);
@@ -150,7 +155,8 @@ export function parseSimpleReport(raw: string): ParsedMessage | undefined {
     return plainText(ct, body) ? finish(top, [body], [], undefined) : undefined;
   }
   const boundary = ct.params.get('boundary');
-  if (ct.type !== 'multipart/report' || !boundary) return undefined;
+  // mailparser reads the parts of a multipart/mixed bounce (qmail, Exim, Exchange) as those of a report.
+  if ((ct.type !== 'multipart/report' && ct.type !== 'multipart/mixed') || !boundary) return undefined;
 
   // Parts between `--boundary` lines; the line break before a delimiter belongs to it (RFC 2046).
   const open = `--${boundary}`;
@@ -176,7 +182,7 @@ export function parseSimpleReport(raw: string): ParsedMessage | undefined {
     while (headEnd < end && lines[headEnd] !== '') headEnd++;
     if (headEnd === end) return undefined;
     const headers = readHeaders(lines, begin, headEnd);
-    if (!headers || !sevenBit(headers) || first(headers, 'content-disposition') !== undefined) return undefined;
+    if (!headers || !sevenBit(headers) || !inline(first(headers, 'content-disposition'))) return undefined;
     const type = contentType(first(headers, 'content-type'));
     if (!type) return undefined;
     const body = lines.slice(headEnd + 1, end).join('\n');
