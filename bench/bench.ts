@@ -6,7 +6,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { ensureInputs } from './generate.js';
@@ -17,6 +17,7 @@ const small = quick ? 20 : 100;
 const large = quick ? 100 : 1000;
 const cli = ['dist/cli/main.js'];
 const tmp = mkdtempSync(path.join(tmpdir(), 'bl-bench-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
