@@ -101,7 +101,7 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
     errors.push(inputError(source, err));
     return;
   }
-  let head: Buffer, rest: AsyncIterable<Buffer>;
+  let head: Buffer, rest: AsyncIterableIterator<Buffer>;
   try {
     ({ head, rest } = await peek(opened.chunks, DETECT_BYTES));
   } catch (err) {
@@ -110,6 +110,7 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
   }
   const reader = known ?? (options.inputFormat ? readerFor(options.inputFormat, READERS) : detectFormat(head.toString('utf8'), READERS));
   if (!reader) {
+    await rest.return?.(); // not read: its file is closed now
     if (source.explicit) {
       const why = head.length === 0 ? 'empty input' : 'format not recognised (not a Postfix/Exim log, Exchange export, bounce message or bouncelens NDJSON); use --input-format to force one';
       errors.push(new InputError(source.name, why));

@@ -22,7 +22,11 @@ export interface OpenedInput {
 }
 
 /** Read from `iter` until at least `n` bytes are buffered; return them and an iterable that replays everything. */
-export async function peek(iter: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
+/**
+ * The first `n` bytes (or more: whole chunks) of `iter`, and the stream again from its start.
+ * `rest.return()` closes the input below it (its file) when the rest is not going to be read.
+ */
+export async function peek(iter: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; rest: AsyncIterableIterator<Buffer> }> {
   const it = iter[Symbol.asyncIterator]();
   const buffered: Buffer[] = [];
   let size = 0;
@@ -34,16 +38,25 @@ export async function peek(iter: AsyncIterable<Buffer>, n: number): Promise<{ he
     size += r.value.length;
   }
   const head = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered);
-  async function* rest(): AsyncGenerator<Buffer> {
-    for (const b of buffered) yield b;
-    if (done) return;
-    for (;;) {
+  // An iterator object, not a generator: a generator never started ignores return(), and the
+  // input below would stay open (a FileHandle left to the collector prints a warning).
+  const rest: AsyncIterableIterator<Buffer> = {
+    [Symbol.asyncIterator]() { return rest; },
+    async next() {
+      const b = buffered.shift();
+      if (b !== undefined) return { value: b, done: false };
+      if (done) return { value: undefined, done: true };
       const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  return { head, rest: rest() };
+      if (r.done) done = true;
+      return r;
+    },
+    async return() {
+      buffered.length = 0;
+      if (!done) { done = true; await it.return?.(); }
+      return { value: undefined, done: true };
+    },
+  };
+  return { head, rest };
 }
 
 function isGzip(b: Buffer): boolean {

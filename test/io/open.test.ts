@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { splitLines, type LineStats } from '../../src/io/lines.js';
-import { openInput } from '../../src/io/open.js';
+import { openInput, PREFETCH_MAX_BYTES } from '../../src/io/open.js';
+import { readEvents } from '../../src/ingest/index.js';
 import { READ_CHUNK_BYTES } from '../../src/limits.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -48,4 +49,18 @@ test('a file of many read chunks, plain and gzipped, gives every line as written
     const firstDifference = got.findIndex((l, i) => l !== expected[i]);
     assert.equal(firstDifference, -1, `${file}: line ${firstDifference + 1} differs`);
   }
+});
+
+// An input of no known format is not read past its head: its file must be closed then, not left to
+// the collector (which prints a warning on stderr and holds a descriptor per file until it runs).
+test('inputs of no known format leave no file open', { skip: existsSync('/proc/self/fd') ? false : 'needs /proc/self/fd' }, async () => {
+  const dir = tempDir('bl-open-');
+  const garbage = path.join(dir, 'garbage.bin');
+  // Larger than what is read whole in one call, so that it is read in chunks.
+  writeFileSync(garbage, Buffer.from(Array.from({ length: 3 * PREFETCH_MAX_BYTES }, (_, i) => (i * 7919 + 13) % 256)));
+  const before = readdirSync('/proc/self/fd').length;
+  const stream = readEvents([garbage, garbage, garbage]);
+  for await (const e of stream) assert.fail(`no event expected, got ${JSON.stringify(e)}`);
+  assert.equal(stream.errors.length, 3);
+  assert.equal(readdirSync('/proc/self/fd').length, before);
 });
