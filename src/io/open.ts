@@ -168,19 +168,20 @@ export async function* once(b: Buffer): AsyncGenerator<Buffer> {
 const READ_BUFFERS = 3;
 
 /**
- * A regular file in READ_CHUNK_BYTES chunks, read into three buffers in turn: the next chunk is read
+ * A regular file from byte `start` in READ_CHUNK_BYTES chunks, read into three buffers in turn: the next chunk is read
  * while the consumer works on this one. fs.ReadStream allocates a fresh buffer per read, memory the
  * process touches for the first time: measured on a 1 GB log, 1.4–1.8 s of system time against
  * 0.9–1.1 s, and 5–15 MiB more at the peak. A chunk's bytes are overwritten when the consumer asks
  * for the chunk two after it: the line splitter and `peek` keep nothing longer (they copy what they
  * carry over), and the gzip branch copies each chunk before the stream that buffers ahead.
  */
-async function* readChunks(path: string): AsyncGenerator<Buffer> {
+export async function* readChunks(path: string, start = 0): AsyncGenerator<Buffer> {
   const file = await open(path, 'r');
   const buffers = Array.from({ length: READ_BUFFERS }, () => Buffer.allocUnsafeSlow(READ_CHUNK_BYTES));
   let next = 0;
+  let position = start;
   const readNext = () => {
-    const p = file.read(buffers[next++ % READ_BUFFERS]!, 0, READ_CHUNK_BYTES, null);
+    const p = file.read(buffers[next++ % READ_BUFFERS]!, 0, READ_CHUNK_BYTES, position);
     p.catch(() => undefined); // awaited below; a consumer that stops early must not leave it unhandled
     return p;
   };
@@ -189,6 +190,7 @@ async function* readChunks(path: string): AsyncGenerator<Buffer> {
     for (;;) {
       const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) return;
+      position += bytesRead;
       pending = readNext();
       yield buffer.subarray(0, bytesRead);
     }

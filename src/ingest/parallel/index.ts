@@ -13,12 +13,13 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { Classifier } from '../../classify/classify.js';
 import type { Signature } from '../../classify/compile.js';
 import type { WrittenBytes } from '../../io/byte-sink.js';
 import { splitLines, type LineStats } from '../../io/lines.js';
-import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from '../../limits.js';
+import { readChunks } from '../../io/open.js';
+import { MAX_LINE_BYTES } from '../../limits.js';
 import { eventRenderer, type EventRender } from '../../report/events.js';
 import type { BounceClass, DeliveryEvent } from '../../types.js';
 import { syslogReader } from '../maillog.js';
@@ -283,7 +284,7 @@ async function* readRangesApart<T>(
     referenceTime: job.referenceTime, referenceFrom: job.referenceFrom, classifier: job.classifier, keepClasses: job.keepClasses,
     resume: { clock: state.clock, queue: state.queue }, onDelivered: 'onDelivered' in output ? output.onDelivered : undefined,
   };
-  const lines = splitLines(createReadStream(job.path, { start, highWaterMark: READ_CHUNK_BYTES }), job.lineStats, MAX_LINE_BYTES, { first: joinedLine, sep: 0x0a });
+  const lines = splitLines(readChunks(job.path, start), job.lineStats, MAX_LINE_BYTES, { first: joinedLine, sep: 0x0a });
   for await (const batch of syslogReader.read(lines, ctx)) {
     const out = inOrder(batch);
     if (out !== undefined) yield out;
