@@ -21,7 +21,6 @@ export interface OpenedInput {
   encoding: 'utf-8' | 'utf-16le' | 'utf-16be';
 }
 
-/** Read from `iter` until at least `n` bytes are buffered; return them and an iterable that replays everything. */
 /**
  * The first `n` bytes (or more: whole chunks) of `iter`, and the stream again from its start.
  * `rest.return()` closes the input below it (its file) when the rest is not going to be read.
@@ -168,12 +167,13 @@ export async function* once(b: Buffer): AsyncGenerator<Buffer> {
 const READ_BUFFERS = 3;
 
 /**
- * A regular file from byte `start` in READ_CHUNK_BYTES chunks, read into three buffers in turn: the next chunk is read
- * while the consumer works on this one. fs.ReadStream allocates a fresh buffer per read, memory the
- * process touches for the first time: measured on a 1 GB log, 1.4–1.8 s of system time against
- * 0.9–1.1 s, and 5–15 MiB more at the peak. A chunk's bytes are overwritten when the consumer asks
- * for the chunk two after it: the line splitter and `peek` keep nothing longer (they copy what they
- * carry over), and the gzip branch copies each chunk before the stream that buffers ahead.
+ * A regular file from byte `start` in READ_CHUNK_BYTES chunks, read into three buffers in turn: the
+ * next chunk is read while the consumer works on this one. fs.ReadStream allocates a fresh buffer
+ * per read, memory the process touches for the first time: measured on a 1 GB log, 1.4–1.8 s of
+ * system time against 0.9–1.1 s, and 5–15 MiB more at the peak. A chunk's bytes are overwritten
+ * when the consumer asks for the chunk two after it: the line splitter and `peek` keep nothing
+ * longer (they copy what they carry over), and the gzip branch copies each chunk before the stream
+ * that buffers ahead.
  */
 export async function* readChunks(path: string, start = 0): AsyncGenerator<Buffer> {
   const file = await open(path, 'r');
