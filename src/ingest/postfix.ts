@@ -292,23 +292,28 @@ export class PostfixEvents {
    * pairs are spelled out (`host|instance|`) after U+0100, which no one-character prefix reaches.
    */
   private scopeOf(env: SyslogEnvelope): string {
-    if (env.host !== this.lastHost || env.program !== this.lastProgram) {
+    return this.scopeOfNames(env.host, env.program);
+  }
+
+  /** The queue key prefix of lines of `host` and `program` (see scopeOf). */
+  scopeOfNames(host: string, program: string): string {
+    if (host !== this.lastHost || program !== this.lastProgram) {
       // Consecutive lines mostly alternate between a host's daemons: the scope is looked up by the
       // program among the host's, without building the spelled-out scope each time.
-      if (env.host !== this.lastHost) {
-        let programs = this.programScopes.get(env.host);
-        if (!programs) this.programScopes.set(detach(env.host), (programs = new Map()));
+      if (host !== this.lastHost) {
+        let programs = this.programScopes.get(host);
+        if (!programs) this.programScopes.set(detach(host), (programs = new Map()));
         this.hostPrograms = programs;
       }
-      let scope = this.hostPrograms.get(env.program);
+      let scope = this.hostPrograms.get(program);
       if (scope === undefined) {
-        const slash = env.program.indexOf('/');
-        scope = this.scopeFor(`${env.host}|${slash < 0 ? env.program : env.program.slice(0, slash)}|`);
-        this.hostPrograms.set(detach(env.program), scope);
+        const slash = program.indexOf('/');
+        scope = this.scopeFor(`${host}|${slash < 0 ? program : program.slice(0, slash)}|`);
+        this.hostPrograms.set(detach(program), scope);
       }
       this.lastScope = scope;
-      this.lastHost = env.host;
-      this.lastProgram = env.program;
+      this.lastHost = host;
+      this.lastProgram = program;
     }
     return this.lastScope;
   }

@@ -82,6 +82,14 @@ export class SyslogClock {
     return this.year === undefined ? undefined : { year: this.year, lastMonth: this.lastMonth };
   }
 
+  /**
+   * A line read for its state only (ingest/postfix-fast.ts): the clock as toUtc would leave it,
+   * without computing the time when the month is the last one's (which changes nothing).
+   */
+  see(month: number, day: number, hour: number, minute: number, second: number): void {
+    if (this.first === undefined || month !== this.lastMonth) this.toUtc(month, day, hour, minute, second, 0);
+  }
+
   toUtc(month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
     let year: number;
     if (this.year === undefined) {

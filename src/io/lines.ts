@@ -120,7 +120,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
  * decoded. Every line is cut so, wherever the read chunks happen to end (a cut by characters, as
  * before, kept twice the bytes of a line of two-byte characters that sat inside one chunk).
  */
-function lineOf(bytes: Buffer, sep: number, maxLine: number, stats: LineStats): string {
+export function lineOf(bytes: Buffer, sep: number, maxLine: number, stats: LineStats): string {
   let end = bytes.length;
   if (sep === 0x0a && end > 0 && bytes[end - 1] === 13) end--;
   if (end > maxLine) {
