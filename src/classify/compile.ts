@@ -130,6 +130,11 @@ export function checkSafeRegex(source: string, where: string): RegExp {
   }
 }
 
+/** `text` as a regex that matches it literally. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 /** Validate a row (built-in or from a user file) and compile it. */
 export function compileSignature(row: Signature, where: string): CompiledSignature {
   if (typeof row.id !== 'string' || !row.id) throw new UsageError(`${where}: a signature needs an "id"`);
@@ -147,6 +152,10 @@ export function compileSignature(row: Signature, where: string): CompiledSignatu
   if (!row.codes?.length && !row.statuses?.length && !phrases.length && !re && !row.imceaex) {
     throw new UsageError(`${at}: needs at least one of codes, statuses, phrases, regex`);
   }
+  // The phrases as one alternation of literals: a text contains one of them exactly when it
+  // matches, and the regex engine looks for all of them in one pass (0.2 µs against 2.7 µs for a
+  // includes() per phrase over the table, which classify ran for every refusal, bench/NOTES.md).
+  const anyPhrase = phrases.length ? new RegExp(phrases.map(escapeRegex).join('|')) : undefined;
   const codeTests = (row.codes ?? []).map(codeTest);
   const statusTests = (row.statuses ?? []).map(statusTest);
   return {
@@ -161,7 +170,7 @@ export function compileSignature(row: Signature, where: string): CompiledSignatu
         const parts = input.statusParts;
         if (!parts || !statusTests.some((t) => t(parts))) return false;
       }
-      if (phrases.length && !phrases.some((p) => input.lower.includes(p))) return false;
+      if (anyPhrase && !anyPhrase.test(input.lower)) return false;
       if (re && !re.test(input.lower)) return false;
       return true;
     },

@@ -50,3 +50,14 @@ test('replyCodes takes the last code pair of a flattened multi-line reply', () =
   assert.deepEqual(replyCodes('511 sorry, no mailbox here by that name (#5.1.1 - chkuser)'), { smtpCode: '511', status: '5.1.1' });
   assert.deepEqual(replyCodes('Connection refused'), { smtpCode: undefined, status: undefined });
 });
+
+test('phrases match literally, in any case: regex characters in a phrase are plain characters', () => {
+  const row = { id: 'acme', class: 'user-unknown' as const, vendor: 'Acme', explanation: 'x', sample: { text: '' }, source: 'x' };
+  const c = createClassifier([{ ...row, phrases: ['mailbox (a.b) [x]|y?', 'c\\d'] }]);
+  assert.equal(c.classify({ text: '550 Mailbox (A.B) [X]|Y? unavailable' }).signature, 'acme');
+  assert.equal(c.classify({ text: '550 c\\d' }).signature, 'acme');
+  assert.notEqual(c.classify({ text: '550 mailbox (aXb) [x]|y? unavailable' }).signature, 'acme');
+  assert.notEqual(c.classify({ text: '550 mailbox a.b x' }).signature, 'acme');
+  assert.notEqual(c.classify({ text: '550 y' }).signature, 'acme');
+  assert.notEqual(c.classify({ text: '550 c5' }).signature, 'acme');
+});
