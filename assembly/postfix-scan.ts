@@ -250,6 +250,16 @@ function lineEnd(p: i32, end: i32): i32 {
   return end;
 }
 
+/** Newlines in [p, end). */
+export function countNewlines(p: i32, end: i32): i32 {
+  const nl = i8x16.splat(10);
+  let n = 0;
+  let i = p;
+  for (; i + 16 <= end; i += 16) n += popcnt(i8x16.bitmask(i8x16.eq(v128.load(inputBase + <usize>i), nl)));
+  for (; i < end; i++) if (byte(i) == 10) n++;
+  return n;
+}
+
 let rec: usize = 0;
 
 @inline function put(field: i32, v: i32): void { store<i32>(rec + (<usize>field << 2), v); }

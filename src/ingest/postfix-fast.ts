@@ -32,6 +32,7 @@ interface ScanExports {
   scan(start: number, end: number, line: number, flags: number): number;
   scanEnd(): number;
   scanLine(): number;
+  countNewlines(start: number, end: number): number;
   skippedLines(): number;
   resetRange(): void;
 }
@@ -53,22 +54,45 @@ function scanModule(): WebAssembly.Module {
   return compiled;
 }
 
-/** One scanner instance with room for ranges of up to `maxBytes`. */
+/**
+ * One scanner instance with room for ranges of up to `maxBytes`: an area it copies a range into,
+ * and `slots` more that a caller may read ranges into itself (slot), which are scanned in place.
+ */
 export class LineScanner {
   private readonly exports: ScanExports;
-  /** The scanner's input area and its records, views of its memory (which does not grow after). */
-  readonly input: Buffer;
+  /** The scanner's input areas and its records, views of its memory (which does not grow after). */
+  private readonly input: Buffer;
   private readonly records: Int32Array;
   private readonly fields: number;
   /** Lines of the last read: read by the parser, claimed and recorded, claimed and only counted. */
   readonly counts = { slow: 0, claimed: 0, skipped: 0 };
 
-  constructor(readonly maxBytes: number) {
+  constructor(readonly maxBytes: number, readonly slots = 0) {
     this.exports = new WebAssembly.Instance(scanModule(), {}).exports as unknown as ScanExports;
-    const base = this.exports.reserve(maxBytes, RECORDS);
+    const base = this.exports.reserve(maxBytes * (1 + slots), RECORDS);
     this.fields = this.exports.RECORD_FIELDS.value as number;
-    this.input = Buffer.from(this.exports.memory.buffer, base, maxBytes);
+    this.input = Buffer.from(this.exports.memory.buffer, base, maxBytes * (1 + slots));
     this.records = new Int32Array(this.exports.memory.buffer, this.exports.records(), RECORDS * this.fields);
+  }
+
+  /** Slot `i` (0 ≤ i < slots): memory to read a range into, scanned there without a copy. */
+  slot(i: number): Buffer {
+    if (!(i >= 0 && i < this.slots)) throw new RangeError(`no slot ${i} of ${this.slots}`);
+    return this.input.subarray((1 + i) * this.maxBytes, (2 + i) * this.maxBytes);
+  }
+
+  /** The offset of `bytes` in the input areas when it lies there, else -1. */
+  private offsetOf(bytes: Buffer): number {
+    const at = bytes.byteOffset - this.input.byteOffset;
+    return bytes.buffer === this.input.buffer && at >= 0 && at + bytes.length <= this.input.length ? at : -1;
+  }
+
+  /** Lines in `bytes` as splitLines numbers them (a last line without a newline counts). */
+  countLines(bytes: Buffer): number {
+    if (bytes.length === 0) return 0;
+    let at = this.offsetOf(bytes);
+    if (at < 0) { bytes.copy(this.input); at = 0; }
+    return this.exports.countNewlines(at, at + bytes.length) + (bytes[bytes.length - 1] === 0x0a ? 0 : 1);
   }
 
   /**
@@ -81,7 +105,8 @@ export class LineScanner {
     if (bytes.length > this.maxBytes) throw new Error(`a range of ${bytes.length} bytes is larger than the scanner's ${this.maxBytes}`);
     const { input, records, fields } = this;
     const wasm = this.exports;
-    if (bytes.buffer !== input.buffer || bytes.byteOffset !== input.byteOffset) bytes.copy(input);
+    let at = this.offsetOf(bytes);
+    if (at < 0) { bytes.copy(input); at = 0; }
     const lines = new SyslogLines(ctx);
     const { clock, postfix } = lines;
     const { stats } = ctx;
@@ -92,9 +117,10 @@ export class LineScanner {
     wasm.resetRange();
     const counts = this.counts;
     counts.slow = counts.claimed = counts.skipped = 0;
-    let pos = 0, line = 0;
-    while (pos < bytes.length) {
-      const n = wasm.scan(pos, bytes.length, line, flags);
+    let pos = at, line = 0;
+    const end = at + bytes.length;
+    while (pos < end) {
+      const n = wasm.scan(pos, end, line, flags);
       pos = wasm.scanEnd();
       line = wasm.scanLine();
       for (let r = 0, o = 0; r < n; r++, o += fields) {

@@ -15,7 +15,8 @@ import { createClassifier, defaultClassifier, type Classifier } from '../../src/
 import { analyze } from '../../src/correlate/index.js';
 import { resolveContext } from '../../src/correlate/context.js';
 import type { RangesReport } from '../../src/ingest/parallel/index.js';
-import { countLines, lineStartAt } from '../../src/ingest/parallel/ranges.js';
+import { lineStartAt } from '../../src/ingest/parallel/ranges.js';
+import { LineScanner } from '../../src/ingest/postfix-fast.js';
 import type { EventRender } from '../../src/report/events.js';
 import type { WrittenBytes } from '../../src/io/byte-sink.js';
 import { corpus, fixture, NO_SHARED, SHARED } from '../helpers/paths.js';
@@ -213,9 +214,18 @@ test('ranges: borders at line starts, lines counted as splitLines numbers them',
   } finally {
     closeSync(fd);
   }
-  assert.equal(countLines(Buffer.from('aaa\nbb\n\ncccc')), 4);
-  assert.equal(countLines(Buffer.from('aaa\n')), 1);
-  assert.equal(countLines(Buffer.alloc(0)), 0);
+  const scanner = new LineScanner(4096, 1);
+  const inSlot = (text: string): Buffer => { const b = scanner.slot(0); const n = b.write(text, 'latin1'); return b.subarray(0, n); };
+  for (const count of [(t: string) => scanner.countLines(Buffer.from(t, 'latin1')), (t: string) => scanner.countLines(inSlot(t))]) {
+    assert.equal(count('aaa\nbb\n\ncccc'), 4);
+    assert.equal(count('aaa\n'), 1);
+    assert.equal(count(''), 0);
+    assert.equal(count('\n'.repeat(33)), 33);
+    // Newlines on either side of the 16-byte blocks the scanner counts in, and a last line without one.
+    const text = Array.from({ length: 200 }, (_, i) => 'x'.repeat(i % 19)).join('\n');
+    assert.equal(count(text), 200);
+    assert.equal(count(`${text}\n`), 200);
+  }
 });
 
 /** The whole diagnosis of `analyze` (key order included) and how the files were read. */

@@ -72,7 +72,14 @@ async function readByLines(bytes: Buffer, mode: Mode): Promise<Outcome> {
   return outcome(ctx, events, deliveries, lineStats);
 }
 
-const scanner = new LineScanner(4 << 20);
+const scanner = new LineScanner(4 << 20, 1);
+
+/** `bytes` copied into the scanner's slot, where it is scanned in place. */
+function inSlot(bytes: Buffer): Buffer {
+  const slot = scanner.slot(0);
+  bytes.copy(slot);
+  return slot.subarray(0, bytes.length);
+}
 
 function readByScanner(bytes: Buffer, mode: Mode): Outcome {
   const deliveries: unknown[] = [];
@@ -88,8 +95,8 @@ async function assertSame(text: string | Buffer, what: string): Promise<void> {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   for (const mode of MODES) {
     const want = await readByLines(bytes, mode);
-    const got = readByScanner(bytes, mode);
-    assert.deepStrictEqual(got, want, `${what} (${mode.name})`);
+    assert.deepStrictEqual(readByScanner(bytes, mode), want, `${what} (${mode.name})`);
+    assert.deepStrictEqual(readByScanner(inSlot(bytes), mode), want, `${what} (${mode.name}, in place)`);
   }
 }
 

@@ -35,11 +35,3 @@ export async function readRange(fd: number, start: number, end: number, into: Bu
   }
   return buf;
 }
-
-/** Lines in `bytes` (a range ending at a line start or at the end of the file), as splitLines numbers them. */
-export function countLines(bytes: Buffer): number {
-  let n = 0;
-  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n++;
-  if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) n++;
-  return n;
-}

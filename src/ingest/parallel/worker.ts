@@ -17,7 +17,7 @@ import { LineScanner } from '../postfix-fast.js';
 import type { RangeFix, RangeRead } from '../range.js';
 import { newStats, type ReadContext } from '../reader.js';
 import type { ClockState } from '../syslog.js';
-import { countLines, lineStartAt, readRange } from './ranges.js';
+import { lineStartAt, readRange } from './ranges.js';
 import type { DeliveryRun, FromWorker, RangeResult, ToWorker } from './protocol.js';
 
 export interface WorkerSetup {
@@ -41,12 +41,15 @@ const setup = workerData as WorkerSetup;
 const port = parentPort!;
 const classifier = createClassifier(setup.userRows);
 const keepClasses = setup.keepClasses ? new Set(setup.keepClasses) : undefined;
-const scanner = new LineScanner(setup.maxRangeBytes);
+/** Ranges a thread holds at once in its scanner's memory (read ahead, waiting, scanned); more are read into buffers and copied. */
+const SLOTS = 3;
+const scanner = new LineScanner(setup.maxRangeBytes, SLOTS);
 /**
  * Buffers for the ranges this thread holds (the one it reads and the next), used again: fresh
- * memory per range cost a tenth of the time in page faults.
+ * memory per range cost a tenth of the time in page faults. The first are the scanner's slots,
+ * where a range is read and scanned without a copy.
  */
-const freeBuffers: Buffer[] = [];
+const freeBuffers: Buffer[] = Array.from({ length: SLOTS }, (_, i) => scanner.slot(i));
 /** Output buffers the main thread has written and given back, to fill again (see WrittenBytes). */
 const writtenPieces: Buffer[] = [];
 /** Bytes of each piece of rendered output (at least: a longer event gets a piece of its own size). */
@@ -109,7 +112,7 @@ async function load(index: number, from: number, to: number): Promise<LoadedRang
     let buffer = freeBuffers.pop();
     if (!buffer || buffer.length < end - start) buffer = Buffer.allocUnsafeSlow(setup.maxRangeBytes);
     const bytes = await readRange(fd, start, end, buffer);
-    post({ type: 'lines', index, count: countLines(bytes), start, end });
+    post({ type: 'lines', index, count: scanner.countLines(bytes), start, end });
     return { start, end, bytes, buffer };
   } finally {
     closeSync(fd);
