@@ -33,6 +33,8 @@ const SENT: i32 = 5;
 
 /** Set in a record's kind when host and Postfix instance are the bytes of the claimed line before. */
 const SAME_SCOPE: i32 = 0x100;
+/** Set in a SLOW record's kind when the line has a byte ≥ 0x80 (it is not ASCII). */
+const NOT_ASCII: i32 = 0x200;
 
 /** Scan flags. */
 const CLAIM_SENT: u32 = 1;
@@ -460,6 +462,7 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
     } else {
       rec = recordBase + <usize>n * RECORD_FIELDS * 4;
       if (kind >= SENDER && sameScope()) kind |= SAME_SCOPE;
+      if (lineHigh) kind |= NOT_ASCII;
       put(F_KIND, kind); put(F_LINE, ln); put(F_START, p); put(F_END, nl); put(F_SKIPPED, skipped);
       if ((kind & 0xff) != SLOW) {
         putEnvelope(cHost, cHostEnd, cProgram, cProgramEnd);

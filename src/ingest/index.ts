@@ -123,7 +123,8 @@ async function* readInput(source: InputSource, prefetched: Prefetched | undefine
   env.inputs.push(stats);
   const lineStats: LineStats = { overlong: 0, bareCr: false };
   try {
-    yield* reader.read(splitLines(rest, lineStats), readContext(source, env, stats, opened));
+    const ctx = readContext(source, env, stats, opened);
+    yield* reader.readBytes ? reader.readBytes(rest, ctx, lineStats) : reader.read(splitLines(rest, lineStats), ctx);
   } catch (err) {
     errors.push(inputError(source, err));
   } finally {

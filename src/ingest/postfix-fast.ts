@@ -9,14 +9,14 @@
 
 import { readFileSync } from 'node:fs';
 import { lineOf, type LineStats } from '../io/lines.js';
-import { MAX_LINE_BYTES } from '../limits.js';
+import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from '../limits.js';
 import type { DeliveryEvent } from '../types.js';
-import { SyslogLines } from './maillog.js';
+import { SyslogLines } from './syslog-lines.js';
 import { omits, type ReadContext } from './reader.js';
 
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
 const SLOW = 0, INFO = 1, SENDER = 2, MESSAGE_ID = 3, REMOVED = 4, SENT = 5;
-const SAME_SCOPE = 0x100;
+const SAME_SCOPE = 0x100, NOT_ASCII = 0x200;
 const CLAIM_SENT = 1;
 const F_KIND = 0, F_LINE = 1, F_START = 2, F_END = 3, F_MONTH = 4, F_DAY = 5, F_HOUR = 6, F_MINUTE = 7, F_SECOND = 8;
 const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17;
@@ -82,9 +82,14 @@ export class LineScanner {
   }
 
   /** The offset of `bytes` in the input areas when it lies there, else -1. */
-  private offsetOf(bytes: Buffer): number {
+  offsetOf(bytes: Buffer): number {
     const at = bytes.byteOffset - this.input.byteOffset;
     return bytes.buffer === this.input.buffer && at >= 0 && at + bytes.length <= this.input.length ? at : -1;
+  }
+
+  /** What a ScanSession works with. */
+  parts(): { input: Buffer; records: Int32Array; fields: number; counts: LineScanner['counts']; wasm: ScanExports } {
+    return { input: this.input, records: this.records, fields: this.fields, counts: this.counts, wasm: this.exports };
   }
 
   /** Lines in `bytes` as splitLines numbers them (a last line without a newline counts). */
@@ -97,26 +102,75 @@ export class LineScanner {
 
   /**
    * The events of the syslog lines in `bytes` (whole lines, LF-separated, the first numbered
-   * `first`), read with the clock, queue and counters of `ctx` as SyslogLines would read them.
-   * Yields events in line order; with ctx.onDelivered, the events of earlier lines before a line
-   * that may hand over a delivery.
+   * `first`), read with the clock, queue and counters of `ctx` as SyslogLines would read them
+   * (a byte range read apart, see ingest/parallel).
    */
   *read(bytes: Buffer, first: number, ctx: ReadContext, lineStats: LineStats): Generator<DeliveryEvent[]> {
-    if (bytes.length > this.maxBytes) throw new Error(`a range of ${bytes.length} bytes is larger than the scanner's ${this.maxBytes}`);
-    const { input, records, fields } = this;
-    const wasm = this.exports;
-    let at = this.offsetOf(bytes);
-    if (at < 0) { bytes.copy(input); at = 0; }
-    const lines = new SyslogLines(ctx);
-    const { clock, postfix } = lines;
-    const { stats } = ctx;
-    const inOrder = ctx.onDelivered !== undefined;
-    const flags = omits(ctx, 'none') ? CLAIM_SENT : 0;
-    let scope = '';
-    let out: DeliveryEvent[] = [];
-    wasm.resetRange();
-    const counts = this.counts;
+    const session = new ScanSession(this, ctx, lineStats);
+    yield* session.body(bytes, first);
+    if (session.stopped) return;
+    const out = session.finish();
+    if (out.length) yield out;
+  }
+}
+
+/**
+ * Line [start, end) of `input` as splitLines gives it (lineOf): an ASCII line without a CR at its end
+ * and under the cap is decoded straight from the scanner's memory, without a Buffer for it.
+ */
+function lineText(input: Buffer, start: number, end: number, ascii: boolean, lineStats: LineStats): string {
+  if (!ascii || end - start > MAX_LINE_BYTES || (end > start && input[end - 1] === 13)) return lineOf(input.subarray(start, end), 0x0a, MAX_LINE_BYTES, lineStats);
+  return input.latin1Slice(start, end);
+}
+
+/**
+ * The reading of one input through a scanner: the lines it claims are applied here, the others
+ * read by SyslogLines, whose state (clock, queue, counters) the input keeps across every body of
+ * whole lines handed in. Events collect in `out`; the caller yields them.
+ */
+export class ScanSession {
+  readonly lines: SyslogLines;
+  out: DeliveryEvent[] = [];
+  /** Set when SyslogLines stopped (an Exim line in a range read apart): nothing more is read. */
+  stopped = false;
+  private scope = '';
+  private readonly inOrder: boolean;
+  private readonly flags: number;
+
+  constructor(private readonly scanner: LineScanner, private readonly ctx: ReadContext, private readonly lineStats: LineStats) {
+    this.lines = new SyslogLines(ctx);
+    this.inOrder = ctx.onDelivered !== undefined;
+    this.flags = omits(ctx, 'none') ? CLAIM_SENT : 0;
+    const counts = scanner.counts;
     counts.slow = counts.claimed = counts.skipped = 0;
+  }
+
+  /**
+   * A line decoded by the caller (one that crossed a chunk's end, or was cut), read by SyslogLines.
+   * With ctx.onDelivered the events of earlier lines are yielded first (they come before any
+   * delivery this line hands over).
+   */
+  *line(text: string, lineNo: number): Generator<DeliveryEvent[]> {
+    if (this.inOrder && this.out.length) { yield this.out; this.out = []; }
+    this.scanner.counts.slow++;
+    if (!this.lines.read(text, lineNo, this.out)) this.stopped = true;
+  }
+
+  /**
+   * The whole lines in `bytes` (LF-separated, the first numbered `first`; at most the scanner's
+   * size), scanned in place when they lie in its memory. Returns the number of lines.
+   */
+  *body(bytes: Buffer, first: number): Generator<DeliveryEvent[], number> {
+    const scanner = this.scanner;
+    if (bytes.length > scanner.maxBytes) throw new Error(`${bytes.length} bytes are more than the scanner's ${scanner.maxBytes}`);
+    const { input, records, fields, counts, wasm } = scanner.parts();
+    const { lines, lineStats, flags, inOrder } = this;
+    const { clock, postfix } = lines;
+    const { stats } = this.ctx;
+    let at = scanner.offsetOf(bytes);
+    if (at < 0) { bytes.copy(input); at = 0; }
+    // What the scanner knew of the lines before (the month, the host) was of other bytes.
+    wasm.resetRange();
     let pos = at, line = 0;
     const end = at + bytes.length;
     while (pos < end) {
@@ -128,14 +182,16 @@ export class LineScanner {
         const kind = kindField & 0xff;
         if (kind === SLOW) {
           counts.slow++;
-          if (inOrder && out.length) { yield out; out = []; }
-          const text = lineOf(input.subarray(records[o + F_START]!, records[o + F_END]!), 0x0a, MAX_LINE_BYTES, lineStats);
-          if (!lines.read(text, first + records[o + F_LINE]!, out)) {
+          if (inOrder && this.out.length) { yield this.out; this.out = []; }
+          const text = lineText(input, records[o + F_START]!, records[o + F_END]!, (kindField & NOT_ASCII) === 0, lineStats);
+          if (!lines.read(text, first + records[o + F_LINE]!, this.out)) {
             // Stopped (an Exim line in a range): the counters as the lines before it left them.
-            counts.skipped = records[o + F_SKIPPED]!;
-            stats.records += counts.skipped;
-            stats.nonEvents += counts.skipped;
-            return;
+            const skipped = records[o + F_SKIPPED]!;
+            counts.skipped += skipped;
+            stats.records += skipped;
+            stats.nonEvents += skipped;
+            this.stopped = true;
+            return line;
           }
           continue;
         }
@@ -144,9 +200,9 @@ export class LineScanner {
         clock.see(records[o + F_MONTH]!, records[o + F_DAY]!, records[o + F_HOUR]!, records[o + F_MINUTE]!, records[o + F_SECOND]!);
         if (kind === INFO) { stats.nonEvents++; continue; }
         if ((kindField & SAME_SCOPE) === 0) {
-          scope = postfix.scopeOfNames(input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!), input.latin1Slice(records[o + F_PROGRAM]!, records[o + F_PROGRAM_END]!));
+          this.scope = postfix.scopeOfNames(input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!), input.latin1Slice(records[o + F_PROGRAM]!, records[o + F_PROGRAM_END]!));
         }
-        const key = scope + input.latin1Slice(records[o + F_QID]!, records[o + F_QID_END]!);
+        const key = this.scope + input.latin1Slice(records[o + F_QID]!, records[o + F_QID_END]!);
         if (kind === REMOVED) { postfix.queue.remove(key); stats.nonEvents++; continue; }
         const value = input.latin1Slice(records[o + F_VALUE]!, records[o + F_VALUE_END]!);
         if (kind === SENDER) { postfix.queue.upsert(key).sender = value; stats.nonEvents++; }
@@ -154,12 +210,21 @@ export class LineScanner {
         else if (kind === SENT) { postfix.queue.forget(key, value); stats.eventRecords++; stats.events++; }
         else throw new Error(`line scanner: unknown record kind ${kind}`);
       }
-      if (out.length) { yield out; out = []; }
+      if (this.out.length) { yield this.out; this.out = []; }
     }
-    counts.skipped = wasm.skippedLines();
-    stats.records += counts.skipped;
-    stats.nonEvents += counts.skipped;
-    lines.finish();
+    const skipped = wasm.skippedLines();
+    counts.skipped += skipped;
+    stats.records += skipped;
+    stats.nonEvents += skipped;
+    return line;
+  }
+
+  /** After the input's last line: the state SyslogLines leaves (see its finish); the events not yet yielded. */
+  finish(): DeliveryEvent[] {
+    this.lines.finish();
+    const out = this.out;
+    this.out = [];
+    return out;
   }
 }
 
@@ -178,4 +243,75 @@ declare global {
     class Memory { readonly buffer: ArrayBuffer }
     class Global { readonly value: unknown }
   }
+}
+
+/** Bytes the scanner of one input's chunks holds: a chunk as files are read (larger ones are scanned a part at a time). */
+const CHUNK_SCAN_BYTES = READ_CHUNK_BYTES;
+
+/**
+ * A syslog input read in order from its chunks through a scanner (each input its own: its state
+ * lives between chunks). The lines are cut as splitLines cuts them — a line across chunks joined,
+ * one over MAX_LINE_BYTES cut there and counted, CRs before the LF dropped — and read as
+ * syslogReader.read reads them. Lines end in LF (the caller reads bare-CR input by lines).
+ */
+export async function* readSyslogChunks(chunks: AsyncIterable<Buffer>, ctx: ReadContext, lineStats: LineStats): AsyncGenerator<DeliveryEvent[]> {
+  const session = new ScanSession(new LineScanner(CHUNK_SCAN_BYTES), ctx, lineStats);
+  const maxLine = MAX_LINE_BYTES;
+  let carry: Buffer | undefined;
+  let skipping = false;
+  let next = 1;
+  for await (let chunk of chunks) {
+    if (chunk.length === 0) continue;
+    let last = chunk.lastIndexOf(0x0a);
+    if (skipping) {
+      const first = chunk.indexOf(0x0a);
+      if (first < 0) continue;
+      chunk = chunk.subarray(first + 1);
+      last -= first + 1;
+      skipping = false;
+    }
+    if (last < 0) {
+      const size = (carry?.length ?? 0) + chunk.length;
+      if (size > maxLine) {
+        const line = carry ? Buffer.concat([carry, chunk]).subarray(0, maxLine) : chunk.subarray(0, maxLine);
+        lineStats.overlong++;
+        yield* session.line(lineOf(line, 0x0a, maxLine, lineStats), next++);
+        carry = undefined;
+        skipping = true;
+      } else {
+        carry = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+      }
+      continue;
+    }
+    let from = 0;
+    if (carry) {
+      const nl = chunk.indexOf(0x0a);
+      yield* session.line(lineOf(Buffer.concat([carry, chunk.subarray(0, nl)]), 0x0a, maxLine, lineStats), next++);
+      from = nl + 1;
+      carry = undefined;
+    }
+    // Whole lines, their last newline included, a scanner's worth at a time.
+    let body = chunk.subarray(from, last + 1);
+    while (body.length > 0) {
+      let cut = body.length;
+      if (cut > CHUNK_SCAN_BYTES) {
+        cut = body.lastIndexOf(0x0a, CHUNK_SCAN_BYTES - 1) + 1;
+        if (cut === 0) {
+          // One line longer than the scanner holds (and than MAX_LINE_BYTES): cut and counted by lineOf.
+          const nl = body.indexOf(0x0a);
+          yield* session.line(lineOf(body.subarray(0, nl), 0x0a, maxLine, lineStats), next++);
+          body = body.subarray(nl + 1);
+          continue;
+        }
+      }
+      next += yield* session.body(body.subarray(0, cut), next);
+      body = body.subarray(cut);
+    }
+    if (session.out.length) { yield session.out; session.out = []; }
+    const tail = chunk.subarray(last + 1);
+    carry = tail.length ? Buffer.from(tail) : undefined;
+  }
+  if (carry && carry.length && !skipping) yield* session.line(lineOf(carry, 0x0a, maxLine, lineStats), next);
+  const out = session.finish();
+  if (out.length) yield out;
 }

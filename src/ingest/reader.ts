@@ -1,7 +1,7 @@
 /** The interface every input format implements, and the per-input counters it fills. */
 
 import type { Classifier } from '../classify/classify.js';
-import type { LineBatch } from '../io/lines.js';
+import type { LineBatch, LineStats } from '../io/lines.js';
 import type { BounceClass, DeliveryEvent, HostRef, InputFormat } from '../types.js';
 import type { RangeRead, ResumeState } from './range.js';
 
@@ -120,6 +120,11 @@ export interface Reader {
   detect(head: string): boolean;
   /** Lines in, batches of events out. Fills `ctx.stats` as it goes. */
   read(lines: AsyncIterable<LineBatch>, ctx: ReadContext): AsyncGenerator<DeliveryEvent[]>;
+  /**
+   * The same from the input's bytes, for a reader that splits them itself (the syslog reader's
+   * line scanner); counts over-long lines and the line separator into `lineStats` as splitLines does.
+   */
+  readBytes?(chunks: AsyncIterable<Buffer>, ctx: ReadContext, lineStats: LineStats): AsyncGenerator<DeliveryEvent[]>;
   /** After every input: events held back to join records across files (each keeps its own origin). */
   finish?(run: RunState): DeliveryEvent[];
 }
