@@ -1,5 +1,6 @@
 /**
- * A Postfix syslog range read through the WebAssembly line scanner (assembly/postfix-scan.ts):
+ * Syslog bytes read through the WebAssembly line scanner (assembly/postfix-scan.ts) — a byte range
+ * on a worker thread (LineScanner.read) or a file's chunks in order (readSyslogChunks):
  * the scanner walks the bytes and claims the lines whose reading it is sure of — Postfix lines
  * that change nothing but a counter (INFO), a queue entry's sender, Message-ID or removal, and,
  * for an export that keeps no deliveries, `status=sent` deliveries. Only the fields of those
@@ -20,6 +21,9 @@ const SAME_SCOPE = 0x100, NOT_ASCII = 0x200;
 const CLAIM_SENT = 1;
 const F_KIND = 0, F_LINE = 1, F_START = 2, F_END = 3, F_MONTH = 4, F_DAY = 5, F_HOUR = 6, F_MINUTE = 7, F_SECOND = 8;
 const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17;
+
+/** Events handed on at once, at most (see ScanSession.body). */
+const MAX_BATCH_EVENTS = 512;
 
 /** Records per scan: enough that a call into WebAssembly is rare, few enough to stay in the cache. */
 const RECORDS = 4096;
@@ -193,6 +197,8 @@ export class ScanSession {
             this.stopped = true;
             return line;
           }
+          // Batches as large as splitLines' (a 64 KiB piece's lines): a consumer renders a batch as one text.
+          if (this.out.length >= MAX_BATCH_EVENTS) { yield this.out; this.out = []; }
           continue;
         }
         counts.claimed++;
