@@ -98,7 +98,7 @@ export function scanEnd(): i32 { return nextPos; }
 export function scanLine(): i32 { return nextLine; }
 export function skippedLines(): i32 { return skipped; }
 
-/** Before the first scan of a range: nothing is known of the lines before it. */
+/** Before the first scan of a range or of a body of lines read in order: nothing is known of the lines before it (the bytes there are others now). */
 export function resetRange(): void {
   skipped = 0;
   prevMonth = -1;
