@@ -17,7 +17,7 @@ import type { DeliveryEvent } from '../types.js';
 import { detach } from '../text.js';
 import { buildEvent, buildKeptEvent, handOverDelivery, isLoopback, type EventParts } from './event.js';
 import { PostfixQueue, RangeQueue, type DeferredRecipient } from './postfix-queue.js';
-import type { ExpiryFix, RangeEntry, RangeQueueState } from './range.js';
+import { keySet, type ExpiryFix, type RangeEntry, type RangeQueueState } from './range.js';
 import { omits, OMITTED, type ReadContext, type RecordResult } from './reader.js';
 import type { SyslogEnvelope } from './syslog.js';
 
@@ -356,7 +356,7 @@ export class PostfixEvents {
       entries.push(entry);
     }
     return {
-      removedOpen: q.removedOpen.map((k) => this.spelledKey(k)),
+      removed: keySet(q.removedOpen.map((k) => this.spelledKey(k))),
       entries,
       deferredOps: [...q.deferredOps].map(([k, ops]) => [this.spelledKey(k), ops]),
       peak: q.peak,

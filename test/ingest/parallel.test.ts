@@ -17,6 +17,7 @@ import { resolveContext } from '../../src/correlate/context.js';
 import type { RangesReport } from '../../src/ingest/parallel/index.js';
 import { lineStartAt } from '../../src/ingest/parallel/ranges.js';
 import { LineScanner } from '../../src/ingest/postfix-fast.js';
+import { deleteKeys, keyHash, keySet, keysOf } from '../../src/ingest/range.js';
 import type { EventRender } from '../../src/report/events.js';
 import type { WrittenBytes } from '../../src/io/byte-sink.js';
 import { corpus, fixture, NO_SHARED, SHARED } from '../helpers/paths.js';
@@ -257,4 +258,26 @@ test('ranges: analyze gives the same diagnosis from ranges, deliveries handed ov
     if (ranges.reports.some((r) => r.inOrderFrom === undefined)) apart++;
   }
   assert.ok(apart >= 3, 'most cases were joined from ranges without reading in order');
+});
+
+test('merge: the keys a range removed are deleted from the carried queue whichever side is smaller, exactly', () => {
+  const keys = ['relay1|postfix|0000100001', 'relay1|postfix|00001000012', 'rélay|postfix-out|ABC', 'h|p|Q'];
+  const set = keySet(keys);
+  assert.deepEqual(keysOf(set), keys);
+  assert.deepEqual(keysOf(keySet([])), []);
+  const carried = ['relay1|postfix|000010000', 'relay1|postfix|0000100001', 'rélay|postfix-out|ABC', 'other|postfix|0000100001', 'relay1|postfix|00001000012x'];
+  // Fewer carried entries than removed keys (looked up by hash, confirmed in the bytes), and more.
+  for (const extra of [0, 10]) {
+    const map = new Map<string, unknown>([...carried, ...Array.from({ length: extra }, (_, i) => `pad|postfix|${i}`)].map((k) => [k, {}]));
+    deleteKeys(map, set);
+    assert.deepEqual([...map.keys()].filter((k) => !k.startsWith('pad|')), ['relay1|postfix|000010000', 'other|postfix|0000100001', 'relay1|postfix|00001000012x'], `${extra} more`);
+  }
+  const map = new Map([['a', 1]]);
+  deleteKeys(map, keySet([]));
+  assert.equal(map.size, 1);
+  // Two keys of one hash: only the removed one goes.
+  assert.equal(keyHash('h|p|20PK'), keyHash('h|p|NC40'));
+  const colliding = new Map([['h|p|20PK', 1], ['h|p|NC40', 2]]);
+  deleteKeys(colliding, keySet(['h|p|NC40', 'x|y|1', 'x|y|2']));
+  assert.deepEqual([...colliding.keys()], ['h|p|20PK']);
 });

@@ -10,7 +10,7 @@ import type { DeliveryEvent } from '../../types.js';
 import { buildEvent } from '../event.js';
 import { expiredEvents } from '../postfix.js';
 import { applyDeferredOps, type QueueEntry } from '../postfix-queue.js';
-import type { RangeFix, RangeQueueState } from '../range.js';
+import { deleteKeys, type RangeFix, type RangeQueueState } from '../range.js';
 import { addOther, MAX_OTHER_PROGRAMS, MORE_PROGRAMS, type InputStats } from '../reader.js';
 import { clockStep, type ClockState } from '../syslog.js';
 import { MAX_QUEUE_ENTRIES } from '../../limits.js';
@@ -51,7 +51,7 @@ export function queueStaysUnderCap(before: CarriedState, range: RangeQueueState 
 /** The queue after the range: `before` changed as reading the range in order would have changed it. */
 export function carryQueue(queue: Map<string, QueueEntry>, range: RangeQueueState | undefined): void {
   if (!range) return;
-  for (const key of range.removedOpen) queue.delete(key);
+  deleteKeys(queue, range.removed);
   for (const e of range.entries) {
     // A fresh entry replaces the one before (removed above) at the end; another adds to it in its
     // place, or is new at the end (Map#set keeps an existing key's place).
