@@ -9,7 +9,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { lineOf, type LineStats } from '../io/lines.js';
+import { cutLines, lineOf, type LineStats } from '../io/lines.js';
 import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from '../limits.js';
 import type { DeliveryEvent } from '../types.js';
 import { SyslogLines } from './syslog-lines.js';
@@ -262,62 +262,31 @@ const CHUNK_SCAN_BYTES = READ_CHUNK_BYTES;
  */
 export async function* readSyslogChunks(chunks: AsyncIterable<Buffer>, ctx: ReadContext, lineStats: LineStats): AsyncGenerator<DeliveryEvent[]> {
   const session = new ScanSession(new LineScanner(CHUNK_SCAN_BYTES), ctx, lineStats);
-  const maxLine = MAX_LINE_BYTES;
-  let carry: Buffer | undefined;
-  let skipping = false;
   let next = 1;
-  for await (let chunk of chunks) {
-    if (chunk.length === 0) continue;
-    let last = chunk.lastIndexOf(0x0a);
-    if (skipping) {
-      const first = chunk.indexOf(0x0a);
-      if (first < 0) continue;
-      chunk = chunk.subarray(first + 1);
-      last -= first + 1;
-      skipping = false;
-    }
-    if (last < 0) {
-      const size = (carry?.length ?? 0) + chunk.length;
-      if (size > maxLine) {
-        const line = carry ? Buffer.concat([carry, chunk]).subarray(0, maxLine) : chunk.subarray(0, maxLine);
-        lineStats.overlong++;
-        yield* session.line(lineOf(line, 0x0a, maxLine, lineStats), next++);
-        carry = undefined;
-        skipping = true;
-      } else {
-        carry = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
-      }
+  for await (const cut of cutLines(chunks, lineStats, MAX_LINE_BYTES, 0x0a)) {
+    if (cut.kind === 'line') {
+      yield* session.line(lineOf(cut.bytes, 0x0a, MAX_LINE_BYTES, lineStats), next++);
       continue;
     }
-    let from = 0;
-    if (carry) {
-      const nl = chunk.indexOf(0x0a);
-      yield* session.line(lineOf(Buffer.concat([carry, chunk.subarray(0, nl)]), 0x0a, maxLine, lineStats), next++);
-      from = nl + 1;
-      carry = undefined;
-    }
     // Whole lines, their last newline included, a scanner's worth at a time.
-    let body = chunk.subarray(from, last + 1);
+    let body = cut.bytes;
     while (body.length > 0) {
-      let cut = body.length;
-      if (cut > CHUNK_SCAN_BYTES) {
-        cut = body.lastIndexOf(0x0a, CHUNK_SCAN_BYTES - 1) + 1;
-        if (cut === 0) {
+      let end = body.length;
+      if (end > CHUNK_SCAN_BYTES) {
+        end = body.lastIndexOf(0x0a, CHUNK_SCAN_BYTES - 1) + 1;
+        if (end === 0) {
           // One line longer than the scanner holds (and than MAX_LINE_BYTES): cut and counted by lineOf.
           const nl = body.indexOf(0x0a);
-          yield* session.line(lineOf(body.subarray(0, nl), 0x0a, maxLine, lineStats), next++);
+          yield* session.line(lineOf(body.subarray(0, nl), 0x0a, MAX_LINE_BYTES, lineStats), next++);
           body = body.subarray(nl + 1);
           continue;
         }
       }
-      next += yield* session.body(body.subarray(0, cut), next);
-      body = body.subarray(cut);
+      next += yield* session.body(body.subarray(0, end), next);
+      body = body.subarray(end);
     }
     if (session.out.length) { yield session.out; session.out = []; }
-    const tail = chunk.subarray(last + 1);
-    carry = tail.length ? Buffer.from(tail) : undefined;
   }
-  if (carry && carry.length && !skipping) yield* session.line(lineOf(carry, 0x0a, maxLine, lineStats), next);
   const out = session.finish();
   if (out.length) yield out;
 }

@@ -38,16 +38,30 @@ export interface LineStart {
   sep: 0x0a | 0x0d;
 }
 
-export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStats, maxLine = MAX_LINE_BYTES, start?: LineStart): AsyncGenerator<LineBatch> {
-  let sep: number = start?.sep ?? -1;
+/**
+ * What cutLines finds in the chunks: one line's bytes (a line across chunks joined, or one cut at
+ * the cap — counted — whose rest is skipped), or whole lines as they lie in a chunk, the separator
+ * after the last one included. The bytes are the chunk's: use them before asking for the next.
+ */
+export interface CutLines {
+  kind: 'line' | 'lines';
+  bytes: Buffer;
+  /** The input's line separator. */
+  sep: 0x0a | 0x0d;
+}
+
+/**
+ * The chunks cut into whole lines without copying them, but for a line across chunks. The
+ * separator is `sepAtStart`, else found in the first chunk (bare-CR files: a CR and no LF in it).
+ */
+export async function* cutLines(chunks: AsyncIterable<Buffer>, stats: LineStats, maxLine = MAX_LINE_BYTES, sepAtStart?: 0x0a | 0x0d): AsyncGenerator<CutLines> {
+  let sep: 0x0a | 0x0d | undefined = sepAtStart;
   let carry: Buffer | undefined;
   let skipping = false;
-  let next = start?.first ?? 1;
 
   for await (let chunk of chunks) {
     if (chunk.length === 0) continue;
-    if (sep < 0) {
-      // Bare-CR files: a CR and no LF in the first chunk.
+    if (sep === undefined) {
       sep = chunk.includes(0x0a) || !chunk.includes(0x0d) ? 0x0a : 0x0d;
       stats.bareCr = sep === 0x0d;
     }
@@ -58,14 +72,14 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
       chunk = chunk.subarray(first + 1);
       last -= first + 1;
       skipping = false;
-      // The cut line was emitted when the cap was hit; its end is dropped here.
+      // The cut line was handed on when the cap was hit; its end is dropped here.
     }
     if (last < 0) {
       const size = (carry?.length ?? 0) + chunk.length;
       if (size > maxLine) {
         const head = carry ? Buffer.concat([carry, chunk]).subarray(0, maxLine) : chunk.subarray(0, maxLine);
         stats.overlong++;
-        yield { lines: [lineOf(head, sep, maxLine, stats)], first: next++ };
+        yield { kind: 'line', bytes: head, sep };
         carry = undefined;
         skipping = true;
       } else {
@@ -73,27 +87,42 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
       }
       continue;
     }
-    let body: Buffer | undefined = chunk.subarray(0, last);
+    let from = 0;
     if (carry) {
       // The carried bytes end with the chunk's first line: joined alone, not by copying the chunk.
       const nl = chunk.indexOf(sep);
-      yield { lines: [lineOf(Buffer.concat([carry, chunk.subarray(0, nl)]), sep, maxLine, stats)], first: next++ };
-      body = nl === last ? undefined : chunk.subarray(nl + 1, last);
+      yield { kind: 'line', bytes: Buffer.concat([carry, chunk.subarray(0, nl)]), sep };
+      from = nl + 1;
       carry = undefined;
+    }
+    if (from <= last) yield { kind: 'lines', bytes: chunk.subarray(from, last + 1), sep };
+    const tail = chunk.subarray(last + 1);
+    carry = tail.length ? Buffer.from(tail) : undefined;
+  }
+  if (carry && carry.length && !skipping && sep !== undefined) yield { kind: 'line', bytes: carry, sep };
+}
+
+export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStats, maxLine = MAX_LINE_BYTES, start?: LineStart): AsyncGenerator<LineBatch> {
+  let next = start?.first ?? 1;
+  for await (const { kind, bytes, sep } of cutLines(chunks, stats, maxLine, start?.sep)) {
+    if (kind === 'line') {
+      yield { lines: [lineOf(bytes, sep, maxLine, stats)], first: next++ };
+      continue;
     }
     // Decoded a piece at a time. A string of a megabyte or more is an external string, freed only by
     // a full collection (twenty of them in waiting were a tenth of the peak memory); one over 128 KiB
     // goes to the large-object space, where allocating took four times the decoding. 64 KiB pieces
     // are ordinary young strings.
+    let body: Buffer | undefined = bytes.subarray(0, bytes.length - 1);
     while (body !== undefined) {
-      let piece = body;
+      let piece: Buffer = body;
       body = undefined;
       if (piece.length > DECODE_PIECE_BYTES) {
-        let cut = piece.lastIndexOf(sep, DECODE_PIECE_BYTES);
-        if (cut < 0) cut = piece.indexOf(sep, DECODE_PIECE_BYTES);
-        if (cut >= 0) {
-          body = piece.subarray(cut + 1);
-          piece = piece.subarray(0, cut);
+        let at = piece.lastIndexOf(sep, DECODE_PIECE_BYTES);
+        if (at < 0) at = piece.indexOf(sep, DECODE_PIECE_BYTES);
+        if (at >= 0) {
+          body = piece.subarray(at + 1);
+          piece = piece.subarray(0, at);
         }
       }
       // A piece over 64 KiB is one line (it was cut at the first separator after 64 KiB): one over
@@ -107,11 +136,6 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, stats: LineStat
       yield { lines, first: next };
       next += lines.length;
     }
-    const tail = chunk.subarray(last + 1);
-    carry = tail.length ? Buffer.from(tail) : undefined;
-  }
-  if (carry && carry.length && !skipping) {
-    yield { lines: [lineOf(carry, sep, maxLine, stats)], first: next };
   }
 }
 
