@@ -21,6 +21,14 @@
  *   - `QID: x` where x starts with none of the parser's prefixes and has no `status=`: INFO.
  * An INFO line whose month is the month of the line before (parsed here too) is only counted
  * (`skipped`): the clock of a syslog file changes only when the month does.
+ *
+ * A whole message (when the caller allows it, ELIDE): a MESSAGE_ID line whose message's other lines
+ * — SENDER, SENT, and last REMOVED, of the same queue id, host and instance — follow within
+ * LOOKAHEAD lines, with nothing between them that the parser must read (no SLOW line) and no change
+ * of month. What those lines do to the queue (open or change the entry, forget deferred recipients,
+ * remove it) comes to removing the entry, so only the REMOVED line is recorded (flagged WHOLE) and
+ * the others are counted (`skipped`, `skippedSent`). One message at a time is left out so: the
+ * caller's queue is then at most one entry smaller than reading every line would have made it.
  */
 
 /** Record kinds. */
@@ -35,9 +43,15 @@ const SENT: i32 = 5;
 const SAME_SCOPE: i32 = 0x100;
 /** Set in a SLOW record's kind when the line has a byte ≥ 0x80 (it is not ASCII). */
 const NOT_ASCII: i32 = 0x200;
+/** Set in a REMOVED record's kind when the message's other lines were only counted (see ELIDE). */
+const WHOLE: i32 = 0x400;
 
 /** Scan flags. */
 const CLAIM_SENT: u32 = 1;
+const ELIDE: u32 = 2;
+
+/** Lines after a MESSAGE_ID line looked through for the rest of its message. */
+const LOOKAHEAD: i32 = 32;
 
 /** Fields of a record, each an i32 (src/ingest/postfix-fast.ts reads them by these offsets). */
 const F_KIND = 0;
@@ -57,9 +71,11 @@ const F_QID = 13;
 const F_QID_END = 14;
 const F_VALUE = 15;
 const F_VALUE_END = 16;
-/** INFO lines only counted before this record, since resetRange. */
+/** Lines only counted before this record, since resetRange: INFO, and a whole message's MESSAGE_ID and SENDER. */
 const F_SKIPPED = 17;
-export const RECORD_FIELDS: i32 = 18;
+/** SENT lines of whole messages only counted before this record, since resetRange. */
+const F_SKIPPED_SENT = 18;
+export const RECORD_FIELDS: i32 = 19;
 
 /** Lines longer than this go to the parser (which also cuts over-long ones). */
 const MAX_CLAIMED_LINE: i32 = 8192;
@@ -71,8 +87,9 @@ let recordCapacity: i32 = 0;
 /** Where the last scan stopped, and the number of the line there (relative to the range). */
 let nextPos: i32 = 0;
 let nextLine: i32 = 0;
-/** INFO lines counted and not recorded since resetRange. */
+/** Lines counted and not recorded since resetRange (F_SKIPPED, F_SKIPPED_SENT). */
 let skipped: i32 = 0;
+let skippedSent: i32 = 0;
 /** Month of the line before, when parsed here; -1 otherwise. */
 let prevMonth: i32 = -1;
 /** Host and instance of the last claimed line with a queue id (offsets into the input). */
@@ -97,10 +114,14 @@ export function records(): usize { return recordBase; }
 export function scanEnd(): i32 { return nextPos; }
 export function scanLine(): i32 { return nextLine; }
 export function skippedLines(): i32 { return skipped; }
+export function skippedSentLines(): i32 { return skippedSent; }
 
 /** Before the first scan of a range or of a body of lines read in order: nothing is known of the lines before it (the bytes there are others now). */
 export function resetRange(): void {
   skipped = 0;
+  skippedSent = 0;
+  wholeCount = 0;
+  wholeRemoved = false;
   prevMonth = -1;
   scopeKnown = false;
 }
@@ -446,6 +467,22 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
   let n: i32 = 0;
   let ln = line;
   while (p < end && n < recordCapacity) {
+    if (wholeNext < wholeCount && p == load<i32>(WHOLE_LINES + (<usize>wholeNext << 3))) {
+      // A line of the message left out (its month is prevMonth's): counted.
+      const nl = load<i32>(WHOLE_LINES + (<usize>wholeNext << 3) + 4);
+      if (wholeNext == wholeCount - 1) {
+        // Its REMOVED line: recorded below.
+        wholeCount = 0;
+        wholeRemoved = true;
+      } else {
+        if (load<i32>(WHOLE_KINDS + (<usize>wholeNext << 2)) == SENT) skippedSent++;
+        else skipped++;
+        wholeNext++;
+        ln++;
+        p = nl < end ? nl + 1 : end;
+        continue;
+      }
+    }
     const nl = lineEnd(p, end);
     let e = nl;
     if (e > p && byte(e - 1) == 13) e--;
@@ -459,11 +496,14 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
     }
     if (kind == INFO && month == prevMonth) {
       skipped++;
+    } else if (kind == MESSAGE_ID && (flags & ELIDE) != 0 && wholeCount == 0 && month == prevMonth && wholeMessage(nl, end, flags)) {
+      skipped++;
     } else {
       rec = recordBase + <usize>n * RECORD_FIELDS * 4;
       if (kind >= SENDER && sameScope()) kind |= SAME_SCOPE;
+      if (wholeRemoved) { kind |= WHOLE; wholeRemoved = false; }
       if (lineHigh) kind |= NOT_ASCII;
-      put(F_KIND, kind); put(F_LINE, ln); put(F_START, p); put(F_END, nl); put(F_SKIPPED, skipped);
+      put(F_KIND, kind); put(F_LINE, ln); put(F_START, p); put(F_END, nl); put(F_SKIPPED, skipped); put(F_SKIPPED_SENT, skippedSent);
       if ((kind & 0xff) != SLOW) {
         putEnvelope(cHost, cHostEnd, cProgram, cProgramEnd);
         put(F_QID, cQid); put(F_QID_END, cQidEnd); put(F_VALUE, cValue); put(F_VALUE_END, cValueEnd);
@@ -477,4 +517,77 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
   nextPos = p;
   nextLine = ln;
   return n;
+}
+
+/**
+ * The lines of the message left out (ELIDE): start and end of each (WHOLE_LINES) and its kind
+ * (WHOLE_KINDS), in order, the last its REMOVED line; `wholeNext` is the next one the scan reaches.
+ */
+const MAX_WHOLE_LINES = LOOKAHEAD + 1;
+const WHOLE_LINES = memory.data(MAX_WHOLE_LINES * 8, 8);
+const WHOLE_KINDS = memory.data(MAX_WHOLE_LINES * 4, 4);
+let wholeCount: i32 = 0;
+let wholeNext: i32 = 0;
+/** Set when the scan reached the REMOVED line of the message left out. */
+let wholeRemoved: bool = false;
+
+/**
+ * True when the MESSAGE_ID line just classified (ending at `nl`) starts a whole message (see ELIDE),
+ * whose lines are then noted in WHOLE_LINES. The fields of the line are those classify left.
+ */
+function wholeMessage(nl: i32, end: i32, flags: u32): bool {
+  const month = sMonth;
+  const qid = cQid, qidEnd = cQidEnd, host = cHost, hostEnd = cHostEnd, program = cProgram;
+  let instanceEnd = indexOf(47, cProgram, cProgramEnd);
+  if (instanceEnd < 0) instanceEnd = cProgramEnd;
+  const kept = saveLine();
+  let found = 0;
+  let q = nl + 1;
+  let ok = false;
+  for (let lines = 0; q < end && lines < LOOKAHEAD; lines++) {
+    const qn = lineEnd(q, end);
+    let qe = qn;
+    if (qe > q && byte(qe - 1) == 13) qe--;
+    const c0 = byte(q);
+    if (!(c0 >= 65 && c0 <= 90 && qn - q <= MAX_CLAIMED_LINE && !lineHigh)) break;
+    const k = classify(q, qe, flags);
+    if (k == SLOW || sMonth != month) break;
+    if (k >= SENDER && bytesEqual(cQid, cQidEnd, qid, qidEnd) && bytesEqual(cHost, cHostEnd, host, hostEnd) && instanceIs(program, instanceEnd)) {
+      if (k == MESSAGE_ID) break;
+      store<i32>(WHOLE_LINES + (<usize>found << 3), q);
+      store<i32>(WHOLE_LINES + (<usize>found << 3) + 4, qn);
+      store<i32>(WHOLE_KINDS + (<usize>found << 2), k);
+      found++;
+      if (k == K_REMOVED) { ok = true; break; }
+    }
+    q = qn + 1;
+  }
+  restoreLine(kept);
+  if (ok) { wholeCount = found; wholeNext = 0; }
+  return ok;
+}
+
+/** True when the current line's instance (program up to its first `/`) is the bytes [a, aEnd). */
+function instanceIs(a: i32, aEnd: i32): bool {
+  let instanceEnd = indexOf(47, cProgram, cProgramEnd);
+  if (instanceEnd < 0) instanceEnd = cProgramEnd;
+  return bytesEqual(cProgram, instanceEnd, a, aEnd);
+}
+
+// The stamp and fields of the line being read, kept while others are classified.
+const KEPT = memory.data(16 * 4, 4);
+
+function saveLine(): usize {
+  store<i32>(KEPT, sMonth); store<i32>(KEPT + 4, sDay); store<i32>(KEPT + 8, sHour); store<i32>(KEPT + 12, sMinute); store<i32>(KEPT + 16, sSecond);
+  store<i32>(KEPT + 20, cHost); store<i32>(KEPT + 24, cHostEnd); store<i32>(KEPT + 28, cProgram); store<i32>(KEPT + 32, cProgramEnd);
+  store<i32>(KEPT + 36, cQid); store<i32>(KEPT + 40, cQidEnd); store<i32>(KEPT + 44, cValue); store<i32>(KEPT + 48, cValueEnd);
+  store<i32>(KEPT + 52, lineHigh ? 1 : 0);
+  return KEPT;
+}
+
+function restoreLine(k: usize): void {
+  sMonth = load<i32>(k); sDay = load<i32>(k + 4); sHour = load<i32>(k + 8); sMinute = load<i32>(k + 12); sSecond = load<i32>(k + 16);
+  cHost = load<i32>(k + 20); cHostEnd = load<i32>(k + 24); cProgram = load<i32>(k + 28); cProgramEnd = load<i32>(k + 32);
+  cQid = load<i32>(k + 36); cQidEnd = load<i32>(k + 40); cValue = load<i32>(k + 44); cValueEnd = load<i32>(k + 48);
+  lineHigh = load<i32>(k + 52) != 0;
 }

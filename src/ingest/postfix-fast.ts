@@ -3,7 +3,8 @@
  * on a worker thread (LineScanner.read) or a file's chunks in order (readSyslogChunks):
  * the scanner walks the bytes and claims the lines whose reading it is sure of — Postfix lines
  * that change nothing but a counter (INFO), a queue entry's sender, Message-ID or removal, and,
- * for an export that keeps no deliveries, `status=sent` deliveries. Only the fields of those
+ * for an export that keeps no deliveries, `status=sent` deliveries — and of a message whose lines
+ * all come so, within a few lines, it records only the removal (WHOLE). Only the fields of those
  * lines are decoded here; every other line is decoded and read by SyslogLines as before. The
  * result is the same as reading the lines in order with SyslogLines (test/ingest/postfix-fast.test.ts).
  */
@@ -17,16 +18,23 @@ import { omits, type ReadContext } from './reader.js';
 
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
 const SLOW = 0, INFO = 1, SENDER = 2, MESSAGE_ID = 3, REMOVED = 4, SENT = 5;
-const SAME_SCOPE = 0x100, NOT_ASCII = 0x200;
-const CLAIM_SENT = 1;
+const SAME_SCOPE = 0x100, NOT_ASCII = 0x200, WHOLE = 0x400;
+const CLAIM_SENT = 1, ELIDE = 2;
 const F_KIND = 0, F_LINE = 1, F_START = 2, F_END = 3, F_MONTH = 4, F_DAY = 5, F_HOUR = 6, F_MINUTE = 7, F_SECOND = 8;
-const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17;
+const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17, F_SKIPPED_SENT = 18;
 
 /** Events handed on at once, at most (see ScanSession.body). */
 const MAX_BATCH_EVENTS = 512;
 
 /** Records per scan: enough that a call into WebAssembly is rare, few enough to stay in the cache. */
 const RECORDS = 4096;
+
+/**
+ * Room the queue must have for a scan to leave whole messages out (ELIDE): a scan's records open at
+ * most one entry each, the message left out one more, and a message may span two scans — so no
+ * entry can have been evicted that reading every line would have evicted.
+ */
+const ELIDE_ROOM = 2 * RECORDS + 1;
 
 interface ScanExports {
   memory: WebAssembly.Memory;
@@ -38,6 +46,7 @@ interface ScanExports {
   scanLine(): number;
   countNewlines(start: number, end: number): number;
   skippedLines(): number;
+  skippedSentLines(): number;
   resetRange(): void;
 }
 
@@ -178,7 +187,7 @@ export class ScanSession {
     let pos = at, line = 0;
     const end = at + bytes.length;
     while (pos < end) {
-      const n = wasm.scan(pos, end, line, flags);
+      const n = wasm.scan(pos, end, line, postfix.queue.hasRoom(ELIDE_ROOM) ? flags | ELIDE : flags);
       pos = wasm.scanEnd();
       line = wasm.scanLine();
       for (let r = 0, o = 0; r < n; r++, o += fields) {
@@ -190,10 +199,7 @@ export class ScanSession {
           const text = lineText(input, records[o + F_START]!, records[o + F_END]!, (kindField & NOT_ASCII) === 0, lineStats);
           if (!lines.read(text, first + records[o + F_LINE]!, this.out)) {
             // Stopped (an Exim line in a range): the counters as the lines before it left them.
-            const skipped = records[o + F_SKIPPED]!;
-            counts.skipped += skipped;
-            stats.records += skipped;
-            stats.nonEvents += skipped;
+            this.countSkipped(records[o + F_SKIPPED]!, records[o + F_SKIPPED_SENT]!);
             this.stopped = true;
             return line;
           }
@@ -209,7 +215,12 @@ export class ScanSession {
           this.scope = postfix.scopeOfNames(input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!), input.latin1Slice(records[o + F_PROGRAM]!, records[o + F_PROGRAM_END]!));
         }
         const key = this.scope + input.latin1Slice(records[o + F_QID]!, records[o + F_QID_END]!);
-        if (kind === REMOVED) { postfix.queue.remove(key); stats.nonEvents++; continue; }
+        if (kind === REMOVED) {
+          if (kindField & WHOLE) postfix.queue.removeWhole(key);
+          else postfix.queue.remove(key);
+          stats.nonEvents++;
+          continue;
+        }
         const value = input.latin1Slice(records[o + F_VALUE]!, records[o + F_VALUE_END]!);
         if (kind === SENDER) { postfix.queue.upsert(key).sender = value; stats.nonEvents++; }
         else if (kind === MESSAGE_ID) { postfix.queue.upsert(key).messageId = value; stats.nonEvents++; }
@@ -218,11 +229,18 @@ export class ScanSession {
       }
       if (this.out.length) { yield this.out; this.out = []; }
     }
-    const skipped = wasm.skippedLines();
-    counts.skipped += skipped;
-    stats.records += skipped;
-    stats.nonEvents += skipped;
+    this.countSkipped(wasm.skippedLines(), wasm.skippedSentLines());
     return line;
+  }
+
+  /** Lines the scanner only counted: INFO and a whole message's lines but its removal (nonEvents), and its `status=sent` lines (events). */
+  private countSkipped(nonEvents: number, sent: number): void {
+    const { stats } = this.ctx;
+    this.scanner.counts.skipped += nonEvents + sent;
+    stats.records += nonEvents + sent;
+    stats.nonEvents += nonEvents;
+    stats.eventRecords += sent;
+    stats.events += sent;
   }
 
   /** After the input's last line: the state SyslogLines leaves (see its finish); the events not yet yielded. */

@@ -71,6 +71,20 @@ export class PostfixQueue {
     this.entries.delete(key);
   }
 
+  /**
+   * A message read as a whole by the line scanner: what its lines would have done — open or change
+   * the entry, forget deferred recipients, remove it — comes to removing it. The caller makes sure
+   * that no entry would have been evicted meanwhile (hasRoom).
+   */
+  removeWhole(key: string): void {
+    this.remove(key);
+  }
+
+  /** True when `n` more entries fit under the cap. */
+  hasRoom(n: number): boolean {
+    return this.entries.size + n < this.cap;
+  }
+
   /** Every entry, oldest first. */
   all(): IterableIterator<[string, QueueEntry]> {
     return this.entries.entries();
@@ -116,7 +130,14 @@ export class RangeQueue extends PostfixQueue {
   /** Changes to the deferred recipients of keys not cleared that had no entry then. */
   private readonly looseOps = new Map<string, DeferredOp[]>();
   /** Most entries held at once (the merge checks that the whole queue stayed under its cap). */
-  peak = 0;
+  private most = 0;
+  /** 1 once a whole message was removed: reading its lines would have held its entry too, one at a time. */
+  private wholeSlack = 0;
+
+  /** At least the most entries reading every line of the range would have held at once. */
+  get peak(): number {
+    return this.most + this.wholeSlack;
+  }
 
   /** True when the entry of `key` is entirely of this range. */
   known(key: string): boolean {
@@ -142,7 +163,7 @@ export class RangeQueue extends PostfixQueue {
     const e = super.upsert(key) as RangeEntryState;
     // Marked once, when made: changes to an entry opened after its key's removal are not logged.
     if (e.fresh === undefined) e.fresh = this.cleared.has(key);
-    if (this.size > this.peak) this.peak = this.size;
+    if (this.size > this.most) this.most = this.size;
     return e;
   }
 
@@ -166,6 +187,11 @@ export class RangeQueue extends PostfixQueue {
     const pending = super.takeDeferred(key);
     this.log(key, null);
     return pending;
+  }
+
+  override removeWhole(key: string): void {
+    super.removeWhole(key);
+    this.wholeSlack = 1;
   }
 
   override remove(key: string): void {

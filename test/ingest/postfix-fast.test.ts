@@ -15,7 +15,7 @@ import { generatePostfixLog } from '../../bench/generate.js';
 import { defaultClassifier } from '../../src/classify/classify.js';
 import { splitLines, type LineStats } from '../../src/io/lines.js';
 import { once } from '../../src/io/open.js';
-import { MAX_LINE_BYTES } from '../../src/limits.js';
+import { MAX_LINE_BYTES, MAX_QUEUE_ENTRIES } from '../../src/limits.js';
 import { syslogReader } from '../../src/ingest/maillog.js';
 import { LineScanner } from '../../src/ingest/postfix-fast.js';
 import type { RangeRead } from '../../src/ingest/range.js';
@@ -91,13 +91,26 @@ function readByScanner(bytes: Buffer, mode: Mode): Outcome {
   return outcome(ctx, events, deliveries, lineStats);
 }
 
+/**
+ * `got` with the queue's peak of `want` once checked: the scanner's is a bound, one more than
+ * reading every line when it left a whole message out (RangeQueue.peak).
+ */
+function peakChecked(got: Outcome, want: Outcome, what: string): Outcome {
+  const g = got.range.queue, w = want.range.queue;
+  if (g && w) {
+    assert.ok(g.peak === w.peak || g.peak === w.peak + 1, `${what}: queue peak ${g.peak}, reading every line ${w.peak}`);
+    g.peak = w.peak;
+  }
+  return got;
+}
+
 /** Asserts the scanner reads `text` as the lines do, in every mode. */
 async function assertSame(text: string | Buffer, what: string): Promise<void> {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   for (const mode of MODES) {
     const want = await readByLines(bytes, mode);
-    assert.deepStrictEqual(readByScanner(bytes, mode), want, `${what} (${mode.name})`);
-    assert.deepStrictEqual(readByScanner(inSlot(bytes), mode), want, `${what} (${mode.name}, in place)`);
+    assert.deepStrictEqual(peakChecked(readByScanner(bytes, mode), want, what), want, `${what} (${mode.name})`);
+    assert.deepStrictEqual(peakChecked(readByScanner(inSlot(bytes), mode), want, what), want, `${what} (${mode.name}, in place)`);
   }
 }
 
@@ -309,6 +322,69 @@ test('host and instance: the scope carried from one claimed line to the next cha
     'Nov 26 00:00:00 relay postfix/smtp[3]: 0000100000: to=<u@d.example>, relay=mx[203.0.113.9]:25, dsn=5.1.1, status=bounced (550 5.1.1 User unknown)',
   ];
   await assertSame(lines.join('\n'), 'scopes');
+});
+
+test('whole messages: only the removal of a message read as a whole is recorded, and only when nothing between its lines needs the parser', async () => {
+  const at = (stamp: string, host: string, program: string, rest: string): string => `${stamp} ${host} postfix/${program}: ${rest}`;
+  const message = (qid: string, stamp = 'Nov 26 00:00:01', host = 'relay1'): string[] => [
+    at(stamp, host, 'cleanup[1]', `${qid}: message-id=<${qid}@app.example>`),
+    at(stamp, host, 'qmgr[2]', `${qid}: from=<s@app.example>, size=1, nrcpt=2 (queue active)`),
+    at(stamp, host, 'smtp[3]', `${qid}: to=<a@d.example>, relay=mx.d.example[203.0.113.9]:25, dsn=2.0.0, status=sent (250 ok)`),
+    at(stamp, host, 'smtp[3]', `${qid}: to=<b@d.example>, relay=mx.d.example[203.0.113.9]:25, dsn=2.0.0, status=sent (250 ok)`),
+    at(stamp, host, 'qmgr[2]', `${qid}: removed`),
+  ];
+  const first = at('Nov 26 00:00:00', 'relay1', 'smtpd[9]', 'connect from x[192.0.2.1]');
+  const bounce = at('Nov 26 00:00:01', 'relay1', 'smtp[3]', '0000200000: to=<u@d.example>, relay=mx[203.0.113.9]:25, dsn=5.1.1, status=bounced (550 5.1.1 User unknown)');
+  const info = at('Nov 26 00:00:01', 'relay1', 'smtpd[9]', 'disconnect from x[192.0.2.1]');
+  const [messageId, sender, sent, sent2, removed] = message('0000100000');
+  // Lines of the log, and the lines the scanner records (--class: its `status=sent` lines claimed).
+  const cases: [string, string[], number][] = [
+    ['a whole message', [first, ...message('0000100000')], 2],
+    ['two, one after the other', [first, ...message('0000100000'), ...message('0000100001')], 3],
+    ['two interleaved: the first whole, the second not (one at a time)', [first, messageId, ...message('0000100001').slice(0, 2), sender, sent, sent2, removed, ...message('0000100001').slice(2)], 7],
+    ['a bounce of another message between', [first, messageId, sender, bounce, sent, sent2, removed], 7],
+    ['lines only counted between', [first, messageId, info, sender, info, sent, sent2, info, removed], 2],
+    ['its Message-ID twice: the second starts a whole message', [first, messageId, sender, messageId, sent, sent2, removed], 4],
+    ['another host\'s message of the same queue id between', [first, messageId, ...message('0000100000', 'Nov 26 00:00:01', 'relay2'), sender, sent, sent2, removed], 7],
+    ['another host\'s removal of the same queue id between', [first, messageId, removed.replace('relay1', 'relay2'), sender, sent, sent2, removed], 3],
+    ['another instance\'s removal of the same queue id between', [first, messageId, removed.replace('postfix/', 'postfix-out/'), sender, sent, sent2, removed], 3],
+    ['no removal', [first, messageId, sender, sent, sent2], 5],
+    ['a new month on its removal', [first, messageId, sender, sent, sent2, removed.replace('Nov 26 00:00:01', 'Dec  1 00:00:00')], 6],
+    ['the month before it another', [first.replace('Nov 26', 'Oct 31'), ...message('0000100000')], 6],
+    ['the first line read', message('0000100000'), 5],
+    ['its lines further apart than the scanner looks', [first, messageId, ...Array<string>(32).fill(first), sender, sent, sent2, removed], 6],
+    ['opened before: a sender, then the whole message', [first, sender, ...message('0000100000')], 3],
+    ['deferred before, then the whole message', [first, messageId, sender, at('Nov 26 00:00:01', 'relay1', 'smtp[3]', '0000100000: to=<a@d.example>, relay=none, dsn=4.4.1, status=deferred (connect to mx: Connection timed out)'), ...message('0000100000')], 5],
+    ['a removal without its message', [first, removed, ...message('0000100000')], 3],
+  ];
+  for (const [what, lines, recorded] of cases) {
+    await assertSame(lines.join('\n'), what);
+    const ctx = context(MODES[1]!, []);
+    for (const _ of scanner.read(Buffer.from(lines.join('\n')), 1, ctx, { overlong: 0, bareCr: false })) { /* counted */ }
+    const { claimed, slow } = scanner.counts;
+    assert.equal(claimed + slow, recorded, `${what}: lines recorded`);
+  }
+});
+
+test('whole messages and the queue cap: none is left out when the queue could have reached its cap meanwhile', async () => {
+  // MAX_QUEUE_ENTRIES - 1 messages opened and never removed, then a whole message with the opening of
+  // another between its lines: reading every line, that opening evicts the oldest entry.
+  const open = Array.from({ length: MAX_QUEUE_ENTRIES - 1 }, (_, i) => `Nov 26 00:00:00 h postfix/cleanup[1]: A${String(i).padStart(7, '0')}: message-id=<m>`);
+  const q = (rest: string): string => `Nov 26 00:00:01 h postfix/qmgr[2]: Q000001: ${rest}`;
+  const tail = [
+    'Nov 26 00:00:01 h postfix/cleanup[1]: Q000001: message-id=<q>',
+    'Nov 26 00:00:01 h postfix/cleanup[1]: R000001: message-id=<r>',
+    q('from=<s@app.example>, size=1, nrcpt=1 (queue active)'),
+    'Nov 26 00:00:01 h postfix/smtp[3]: Q000001: to=<a@d.example>, relay=mx.d.example[203.0.113.9]:25, dsn=2.0.0, status=sent (250 ok)',
+    q('removed'),
+    'Nov 26 00:00:02 h postfix/smtp[3]: A0000000: to=<u@d.example>, relay=mx[203.0.113.9]:25, dsn=5.1.1, status=bounced (550 5.1.1 User unknown)',
+  ];
+  const bytes = Buffer.from([...open, ...tail].join('\n'));
+  const mode = MODES[1]!;
+  const want = await readByLines(bytes, mode);
+  assert.equal(want.stats.capped['postfix queue entries'], 1);
+  assert.equal(want.events[0]?.messageId, undefined, 'the bounce of an evicted message has no Message-ID');
+  assert.deepStrictEqual(peakChecked(readByScanner(inSlot(bytes), mode), want, 'cap'), want);
 });
 
 /** Real line shapes, mutated at random below. */
