@@ -17,7 +17,9 @@
  *   - `QID: message-id=…` (cleanup): MESSAGE_ID;
  *   - `QID: removed` (qmgr): REMOVED;
  *   - `QID: to=<r>, relay=R, …, status=sent …` whose relay is not on loopback, when the caller asks
- *     (an export that keeps no deliveries): SENT;
+ *     (an export that keeps no deliveries: CLAIM_SENT): SENT; or, for a caller that takes deliveries
+ *     apart from events (analyze: CLAIM_DELIVERED), when besides its text is a plain reply — no
+ *     remote host named, nothing of a legacy DN — SENT with the relay's place;
  *   - `QID: x` where x starts with none of the parser's prefixes and has no `status=`: INFO.
  * An INFO line whose month is the month of the line before (parsed here too) is only counted
  * (`skipped`): the clock of a syslog file changes only when the month does.
@@ -27,7 +29,8 @@
  * LOOKAHEAD lines, with nothing between them that the parser must read (no SLOW line) and no change
  * of month. What those lines do to the queue (open or change the entry, forget deferred recipients,
  * remove it) comes to removing the entry, so only the REMOVED line is recorded (flagged WHOLE) and
- * the others are counted (`skipped`, `skippedSent`). One message at a time is left out so: the
+ * the others are counted (`skipped`, `skippedSent`) — except, with CLAIM_DELIVERED, its SENT lines,
+ * recorded and flagged WHOLE (a delivery, with nothing to change in the queue). One message at a time is left out so: the
  * caller's queue is then at most one entry smaller than reading every line would have made it.
  */
 
@@ -49,6 +52,7 @@ const WHOLE: i32 = 0x400;
 /** Scan flags. */
 const CLAIM_SENT: u32 = 1;
 const ELIDE: u32 = 2;
+const CLAIM_DELIVERED: u32 = 4;
 
 /** Lines after a MESSAGE_ID line looked through for the rest of its message. */
 const LOOKAHEAD: i32 = 32;
@@ -75,7 +79,10 @@ const F_VALUE_END = 16;
 const F_SKIPPED = 17;
 /** SENT lines of whole messages only counted before this record, since resetRange. */
 const F_SKIPPED_SENT = 18;
-export const RECORD_FIELDS: i32 = 19;
+/** SENT with CLAIM_DELIVERED: the relay's value. */
+const F_RELAY = 19;
+const F_RELAY_END = 20;
+export const RECORD_FIELDS: i32 = 21;
 
 /** Lines longer than this go to the parser (which also cuts over-long ones). */
 const MAX_CLAIMED_LINE: i32 = 8192;
@@ -121,7 +128,7 @@ export function resetRange(): void {
   skipped = 0;
   skippedSent = 0;
   wholeCount = 0;
-  wholeRemoved = false;
+  wholeLine = false;
   prevMonth = -1;
   scopeKnown = false;
 }
@@ -294,7 +301,7 @@ function putEnvelope(host: i32, hostEnd: i32, program: i32, programEnd: i32): vo
 }
 
 // Fields found by classify for the current line.
-let cHost = 0, cHostEnd = 0, cProgram = 0, cProgramEnd = 0, cQid = 0, cQidEnd = 0, cValue = 0, cValueEnd = 0;
+let cHost = 0, cHostEnd = 0, cProgram = 0, cProgramEnd = 0, cQid = 0, cQidEnd = 0, cValue = 0, cValueEnd = 0, cRelay = 0, cRelayEnd = 0;
 
 /**
  * What the line [s, e) is (e without a CR), as the parser would read it; fills the c* fields.
@@ -332,7 +339,7 @@ function classify(s: i32, e: i32, flags: u32): i32 {
   const r = m + idLength + 2;
   switch (r < e ? byte(r) : 0) {
     case 116: /* t */
-      if (at(r, e, 3, TO_EQ)) return (flags & CLAIM_SENT) != 0 ? sentDelivery(r, e) : SLOW;
+      if (at(r, e, 3, TO_EQ)) return (flags & (CLAIM_SENT | CLAIM_DELIVERED)) != 0 ? sentDelivery(r, e, flags) : SLOW;
       break;
     case 114: /* r */
       if (at(r, e, 8, REJECT) || at(r, e, 16, REJECT_WARNING, REJECT_WARNING_2) || at(r, e, 10, REDIRECT, REDIRECT_2)) return SLOW;
@@ -379,7 +386,7 @@ function messageId(p: i32, e: i32): i32 {
  * `<…>` ending at `>, `. SENT when it is a delivery whose relay is not on loopback (a content
  * filter's hop is the parser's), SLOW otherwise.
  */
-function sentDelivery(r: i32, e: i32): i32 {
+function sentDelivery(r: i32, e: i32, flags: u32): i32 {
   let to = -1, toEnd = -1, relay = -1, relayEnd = -1;
   let i = r;
   while (i < e) {
@@ -390,6 +397,8 @@ function sentDelivery(r: i32, e: i32): i32 {
     if (eq - i == 6 && at(i, e, 6, STATUS)) {
       if (!(at(eq + 1, e, 4, SENT_) && (eq + 5 == e || byte(eq + 5) == 32))) return SLOW;
       if (to < 0 || relay < 0) return SLOW;
+      if ((flags & CLAIM_SENT) == 0 && !plainReply(eq + 5, e)) return SLOW;
+      cRelay = relay; cRelayEnd = relayEnd;
       return sentRelay(relay, relayEnd) ? setValue(to, toEnd) : SLOW;
     }
     let start: i32, end: i32, next: i32;
@@ -411,6 +420,24 @@ function sentDelivery(r: i32, e: i32): i32 {
     i = next;
   }
   return SLOW;
+}
+
+/**
+ * True when the text after `status=sent ` ([p, e), p at the space) is nothing, or `(` and a reply
+ * that starts with a digit — not `host X[ip] said:` nor `connect to X[ip]`, whose host postfix.ts
+ * parseRemoteReply would take — and holds nothing of what event.ts namesLegacyDn looks for
+ * (`IMCEAEX-`, `X500:/o=`; here any `x-` or `:/`, of either case: text.ts cleanText only turns
+ * control characters into spaces, which make no such match).
+ */
+function plainReply(p: i32, e: i32): bool {
+  if (p == e) return true;
+  if (!(e - p >= 3 && byte(p + 1) == 40 && isDigit(byte(p + 2)))) return false;
+  for (let i = p + 3; i < e; i++) {
+    const c = byte(i);
+    if (c == 45 && (byte(i - 1) | 32) == 120) return false;
+    if (c == 47 && byte(i - 1) == 58) return false;
+  }
+  return true;
 }
 
 /** First index of `>, ` in [p, end), or -1. */
@@ -473,7 +500,11 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
       if (wholeNext == wholeCount - 1) {
         // Its REMOVED line: recorded below.
         wholeCount = 0;
-        wholeRemoved = true;
+        wholeLine = true;
+      } else if ((flags & CLAIM_DELIVERED) != 0 && load<i32>(WHOLE_KINDS + (<usize>wholeNext << 2)) == SENT) {
+        // A delivery: recorded below.
+        wholeNext++;
+        wholeLine = true;
       } else {
         if (load<i32>(WHOLE_KINDS + (<usize>wholeNext << 2)) == SENT) skippedSent++;
         else skipped++;
@@ -501,12 +532,13 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
     } else {
       rec = recordBase + <usize>n * RECORD_FIELDS * 4;
       if (kind >= SENDER && sameScope()) kind |= SAME_SCOPE;
-      if (wholeRemoved) { kind |= WHOLE; wholeRemoved = false; }
+      if (wholeLine) { kind |= WHOLE; wholeLine = false; }
       if (lineHigh) kind |= NOT_ASCII;
       put(F_KIND, kind); put(F_LINE, ln); put(F_START, p); put(F_END, nl); put(F_SKIPPED, skipped); put(F_SKIPPED_SENT, skippedSent);
       if ((kind & 0xff) != SLOW) {
         putEnvelope(cHost, cHostEnd, cProgram, cProgramEnd);
         put(F_QID, cQid); put(F_QID_END, cQidEnd); put(F_VALUE, cValue); put(F_VALUE_END, cValueEnd);
+        put(F_RELAY, cRelay); put(F_RELAY_END, cRelayEnd);
       }
       n++;
     }
@@ -528,8 +560,8 @@ const WHOLE_LINES = memory.data(MAX_WHOLE_LINES * 8, 8);
 const WHOLE_KINDS = memory.data(MAX_WHOLE_LINES * 4, 4);
 let wholeCount: i32 = 0;
 let wholeNext: i32 = 0;
-/** Set when the scan reached the REMOVED line of the message left out. */
-let wholeRemoved: bool = false;
+/** Set when the scan reached a line of the message left out that is recorded (its REMOVED line; with CLAIM_DELIVERED its SENT lines). */
+let wholeLine: bool = false;
 
 /**
  * True when the MESSAGE_ID line just classified (ending at `nl`) starts a whole message (see ELIDE),
@@ -582,6 +614,7 @@ function saveLine(): usize {
   store<i32>(KEPT + 20, cHost); store<i32>(KEPT + 24, cHostEnd); store<i32>(KEPT + 28, cProgram); store<i32>(KEPT + 32, cProgramEnd);
   store<i32>(KEPT + 36, cQid); store<i32>(KEPT + 40, cQidEnd); store<i32>(KEPT + 44, cValue); store<i32>(KEPT + 48, cValueEnd);
   store<i32>(KEPT + 52, lineHigh ? 1 : 0);
+  store<i32>(KEPT + 56, cRelay); store<i32>(KEPT + 60, cRelayEnd);
   return KEPT;
 }
 
@@ -590,4 +623,5 @@ function restoreLine(k: usize): void {
   cHost = load<i32>(k + 20); cHostEnd = load<i32>(k + 24); cProgram = load<i32>(k + 28); cProgramEnd = load<i32>(k + 32);
   cQid = load<i32>(k + 36); cQidEnd = load<i32>(k + 40); cValue = load<i32>(k + 44); cValueEnd = load<i32>(k + 48);
   lineHigh = load<i32>(k + 52) != 0;
+  cRelay = load<i32>(k + 56); cRelayEnd = load<i32>(k + 60);
 }

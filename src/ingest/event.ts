@@ -159,9 +159,14 @@ export function namesLegacyDn(recipient: string, diagnostic: string | undefined)
  * dropped, as the correlator drops its event.
  */
 export function handOverDelivery(sink: DeliverySink, time: number, recipient: string, answeredBy: HostRef, diagnostic: string | undefined): void {
+  handOverNormalised(sink, time, recipient, normaliseHostRef(answeredBy), diagnostic === undefined ? undefined : cleanText(diagnostic) || undefined);
+}
+
+/** handOverDelivery of a host already normalised (normaliseHostRef) and a diagnostic already cleaned. */
+export function handOverNormalised(sink: DeliverySink, time: number, recipient: string, answeredBy: HostRef, diagnostic: string | undefined): void {
   const rcpt = normaliseAddress(recipient);
   if (!rcpt.domain) return;
-  sink(time, rcpt.address, rcpt.domain, normaliseHostRef(answeredBy), namesLegacyDn(rcpt.address, diagnostic === undefined ? undefined : cleanText(diagnostic) || undefined));
+  sink(time, rcpt.address, rcpt.domain, answeredBy, namesLegacyDn(rcpt.address, diagnostic));
 }
 
 const LOOPBACK = /^(127\.|::1$|0:0:0:0:0:0:0:1$|::ffff:127\.)/i;

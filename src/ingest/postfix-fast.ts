@@ -12,16 +12,21 @@
 import { readFileSync } from 'node:fs';
 import { cutLines, lineOf, type LineStats } from '../io/lines.js';
 import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from '../limits.js';
-import type { DeliveryEvent } from '../types.js';
+import type { DeliveryEvent, HostRef } from '../types.js';
+import { handOverNormalised, normaliseHostRef } from './event.js';
+import { parseRelay } from './postfix.js';
 import { SyslogLines } from './syslog-lines.js';
 import { omits, type ReadContext } from './reader.js';
 
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
 const SLOW = 0, INFO = 1, SENDER = 2, MESSAGE_ID = 3, REMOVED = 4, SENT = 5;
 const SAME_SCOPE = 0x100, NOT_ASCII = 0x200, WHOLE = 0x400;
-const CLAIM_SENT = 1, ELIDE = 2;
+const CLAIM_SENT = 1, ELIDE = 2, CLAIM_DELIVERED = 4;
 const F_KIND = 0, F_LINE = 1, F_START = 2, F_END = 3, F_MONTH = 4, F_DAY = 5, F_HOUR = 6, F_MINUTE = 7, F_SECOND = 8;
-const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17, F_SKIPPED_SENT = 18;
+const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17, F_SKIPPED_SENT = 18, F_RELAY = 19, F_RELAY_END = 20;
+
+/** Relays whose answering host a session keeps (a relay names one of a few MX hosts per domain). */
+const MAX_RELAYS_KEPT = 10_000;
 
 /** Events handed on at once, at most (see ScanSession.body). */
 const MAX_BATCH_EVENTS = 512;
@@ -149,11 +154,13 @@ export class ScanSession {
   private scope = '';
   private readonly inOrder: boolean;
   private readonly flags: number;
+  /** Answering hosts of remote relays, by the relay's value (see answeredBy). */
+  private readonly relays = new Map<string, HostRef>();
 
   constructor(private readonly scanner: LineScanner, private readonly ctx: ReadContext, private readonly lineStats: LineStats) {
     this.lines = new SyslogLines(ctx);
     this.inOrder = ctx.onDelivered !== undefined;
-    this.flags = omits(ctx, 'none') ? CLAIM_SENT : 0;
+    this.flags = omits(ctx, 'none') ? CLAIM_SENT : ctx.onDelivered ? CLAIM_DELIVERED : 0;
     const counts = scanner.counts;
     counts.slow = counts.claimed = counts.skipped = 0;
   }
@@ -214,7 +221,8 @@ export class ScanSession {
         if ((kindField & SAME_SCOPE) === 0) {
           this.scope = postfix.scopeOfNames(input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!), input.latin1Slice(records[o + F_PROGRAM]!, records[o + F_PROGRAM_END]!));
         }
-        const key = this.scope + input.latin1Slice(records[o + F_QID]!, records[o + F_QID_END]!);
+        // A delivery of a whole message changes nothing in the queue.
+        const key = kind === SENT && kindField & WHOLE ? '' : this.scope + input.latin1Slice(records[o + F_QID]!, records[o + F_QID_END]!);
         if (kind === REMOVED) {
           if (kindField & WHOLE) postfix.queue.removeWhole(key);
           else postfix.queue.remove(key);
@@ -224,13 +232,38 @@ export class ScanSession {
         const value = input.latin1Slice(records[o + F_VALUE]!, records[o + F_VALUE_END]!);
         if (kind === SENDER) { postfix.queue.upsert(key).sender = value; stats.nonEvents++; }
         else if (kind === MESSAGE_ID) { postfix.queue.upsert(key).messageId = value; stats.nonEvents++; }
-        else if (kind === SENT) { postfix.queue.forget(key, value); stats.eventRecords++; stats.events++; }
+        else if (kind === SENT) {
+          if (key) postfix.queue.forget(key, value);
+          stats.eventRecords++;
+          stats.events++;
+          if (flags === CLAIM_DELIVERED) {
+            if (this.out.length) { yield this.out; this.out = []; }
+            const time = clock.toUtc(records[o + F_MONTH]!, records[o + F_DAY]!, records[o + F_HOUR]!, records[o + F_MINUTE]!, records[o + F_SECOND]!, 0);
+            handOverNormalised(this.ctx.onDelivered!, time, value, this.answeredBy(input, records, o), undefined);
+          }
+        }
         else throw new Error(`line scanner: unknown record kind ${kind}`);
       }
       if (this.out.length) { yield this.out; this.out = []; }
     }
     this.countSkipped(wasm.skippedLines(), wasm.skippedSentLines());
     return line;
+  }
+
+  /**
+   * Who answered a SENT record's delivery (CLAIM_DELIVERED: its reply names no host), normalised
+   * as handOverDelivery would: the relay when remote (kept per relay), else the logging host.
+   */
+  private answeredBy(input: Buffer, records: Int32Array, o: number): HostRef {
+    const relay = input.latin1Slice(records[o + F_RELAY]!, records[o + F_RELAY_END]!);
+    let ref = this.relays.get(relay);
+    if (ref === undefined) {
+      const r = parseRelay(relay);
+      if (!r.remote) return normaliseHostRef({ host: input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!) });
+      ref = normaliseHostRef({ host: r.host, ip: r.ip });
+      if (this.relays.size < MAX_RELAYS_KEPT) this.relays.set(relay, ref);
+    }
+    return ref;
   }
 
   /** Lines the scanner only counted: INFO and a whole message's lines but its removal (nonEvents), and its `status=sent` lines (events). */
