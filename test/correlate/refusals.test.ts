@@ -86,3 +86,16 @@ test('Correlator: a finding quotes the refusal as it was written, and finish() r
   assert.equal(f!.events, 2);
   assert.throws(() => c.finish(), /called twice/);
 });
+
+test('Correlator: one address under two domains (events made so by hand) is two recipients, each counted in its own domain', () => {
+  const c = new Correlator(context({ lists: false }));
+  const first = event('Ann@example.com', CUT + H, NEW);
+  c.add(first);
+  c.add({ ...event('ann@example.com', CUT + 2 * H, NEW), domain: 'example.org' });
+  c.add({ ...event('ANN@example.com', CUT + 3 * H, NEW, UNKNOWN('ANN@example.com')), domain: 'example.org' });
+  c.add(event('ann@EXAMPLE.com', CUT + 4 * H, NEW));
+  const a = c.finish();
+  const by = Object.fromEntries(a.domains.map((d) => [d.domain, d.byClass]));
+  assert.deepEqual(by, { 'example.com': { none: 2 }, 'example.org': { none: 1, 'user-unknown': 1 } });
+  assert.deepEqual(a.findings.map((f) => [f.domain, f.recipient]), [['example.org', 'ann@example.com']]);
+});
