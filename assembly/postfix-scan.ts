@@ -30,8 +30,9 @@
  * of month. What those lines do to the queue (open or change the entry, forget deferred recipients,
  * remove it) comes to removing the entry, so only the REMOVED line is recorded (flagged WHOLE) and
  * the others are counted (`skipped`, `skippedSent`) — except, with CLAIM_DELIVERED, its SENT lines,
- * recorded and flagged WHOLE (a delivery, with nothing to change in the queue). One message at a time is left out so: the
- * caller's queue is then at most one entry smaller than reading every line would have made it.
+ * recorded and flagged WHOLE (a delivery, with nothing to change in the queue). One message at a
+ * time is left out so: the caller's queue is then at most one entry smaller than reading every
+ * line would have made it.
  */
 
 /** Record kinds. */

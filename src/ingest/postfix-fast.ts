@@ -2,9 +2,10 @@
  * Syslog bytes read through the WebAssembly line scanner (assembly/postfix-scan.ts) — a byte range
  * on a worker thread (LineScanner.read) or a file's chunks in order (readSyslogChunks):
  * the scanner walks the bytes and claims the lines whose reading it is sure of — Postfix lines
- * that change nothing but a counter (INFO), a queue entry's sender, Message-ID or removal, and,
- * for an export that keeps no deliveries, `status=sent` deliveries — and of a message whose lines
- * all come so, within a few lines, it records only the removal (WHOLE). Only the fields of those
+ * that change nothing but a counter (INFO), a queue entry's sender, Message-ID or removal, and
+ * `status=sent` deliveries (for an export that keeps none; for analyze, handed over here when the
+ * reply is plain) — and of a message whose lines all come so, within a few lines, it records only
+ * the removal and the deliveries analyze takes (WHOLE). Only the fields of those
  * lines are decoded here; every other line is decoded and read by SyslogLines as before. The
  * result is the same as reading the lines in order with SyslogLines (test/ingest/postfix-fast.test.ts).
  */
