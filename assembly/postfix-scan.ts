@@ -470,8 +470,7 @@ function sentRelay(a: i32, b: i32): bool {
 
 /** True when host and instance (the program up to its first `/`) are those of the scope before. */
 function sameScope(): bool {
-  let instanceEnd = indexOf(47, cProgram, cProgramEnd);
-  if (instanceEnd < 0) instanceEnd = cProgramEnd;
+  const instanceEnd = instanceEndOf();
   const same = scopeKnown && bytesEqual(cHost, cHostEnd, scopeHost, scopeHostEnd) && bytesEqual(cProgram, instanceEnd, scopeInstance, scopeInstanceEnd);
   scopeHost = cHost; scopeHostEnd = cHostEnd; scopeInstance = cProgram; scopeInstanceEnd = instanceEnd;
   scopeKnown = true;
@@ -571,9 +570,8 @@ let wholeLine: bool = false;
 function wholeMessage(nl: i32, end: i32, flags: u32): bool {
   const month = sMonth;
   const qid = cQid, qidEnd = cQidEnd, host = cHost, hostEnd = cHostEnd, program = cProgram;
-  let instanceEnd = indexOf(47, cProgram, cProgramEnd);
-  if (instanceEnd < 0) instanceEnd = cProgramEnd;
-  const kept = saveLine();
+  const instanceEnd = instanceEndOf();
+  saveLine();
   let found = 0;
   let q = nl + 1;
   let ok = false;
@@ -595,31 +593,35 @@ function wholeMessage(nl: i32, end: i32, flags: u32): bool {
     }
     q = qn + 1;
   }
-  restoreLine(kept);
+  restoreLine();
   if (ok) { wholeCount = found; wholeNext = 0; }
   return ok;
 }
 
-/** True when the current line's instance (program up to its first `/`) is the bytes [a, aEnd). */
+/** Where the current line's instance (its program up to the first `/`) ends. */
+function instanceEndOf(): i32 {
+  const slash = indexOf(47, cProgram, cProgramEnd);
+  return slash < 0 ? cProgramEnd : slash;
+}
+
+/** True when the current line's instance is the bytes [a, aEnd). */
 function instanceIs(a: i32, aEnd: i32): bool {
-  let instanceEnd = indexOf(47, cProgram, cProgramEnd);
-  if (instanceEnd < 0) instanceEnd = cProgramEnd;
-  return bytesEqual(cProgram, instanceEnd, a, aEnd);
+  return bytesEqual(cProgram, instanceEndOf(), a, aEnd);
 }
 
 // The stamp and fields of the line being read, kept while others are classified.
 const KEPT = memory.data(16 * 4, 4);
 
-function saveLine(): usize {
+function saveLine(): void {
   store<i32>(KEPT, sMonth); store<i32>(KEPT + 4, sDay); store<i32>(KEPT + 8, sHour); store<i32>(KEPT + 12, sMinute); store<i32>(KEPT + 16, sSecond);
   store<i32>(KEPT + 20, cHost); store<i32>(KEPT + 24, cHostEnd); store<i32>(KEPT + 28, cProgram); store<i32>(KEPT + 32, cProgramEnd);
   store<i32>(KEPT + 36, cQid); store<i32>(KEPT + 40, cQidEnd); store<i32>(KEPT + 44, cValue); store<i32>(KEPT + 48, cValueEnd);
   store<i32>(KEPT + 52, lineHigh ? 1 : 0);
   store<i32>(KEPT + 56, cRelay); store<i32>(KEPT + 60, cRelayEnd);
-  return KEPT;
 }
 
-function restoreLine(k: usize): void {
+function restoreLine(): void {
+  const k = KEPT;
   sMonth = load<i32>(k); sDay = load<i32>(k + 4); sHour = load<i32>(k + 8); sMinute = load<i32>(k + 12); sSecond = load<i32>(k + 16);
   cHost = load<i32>(k + 20); cHostEnd = load<i32>(k + 24); cProgram = load<i32>(k + 28); cProgramEnd = load<i32>(k + 32);
   cQid = load<i32>(k + 36); cQidEnd = load<i32>(k + 40); cValue = load<i32>(k + 44); cValueEnd = load<i32>(k + 48);

@@ -4,7 +4,7 @@
  * Also reads `journalctl -o json` exports (one JSON object per line).
  */
 
-import { splitLines, type LineBatch, type LineStats } from '../io/lines.js';
+import { separatorOf, splitLines, type LineBatch, type LineStats } from '../io/lines.js';
 import type { DeliveryEvent } from '../types.js';
 import { readSyslogChunks } from './postfix-fast.js';
 import type { ReadContext, Reader } from './reader.js';
@@ -43,8 +43,8 @@ export const syslogReader: Reader = {
       if (r.value.length) { head = r.value; break; }
     }
     const all = prepend(head, { [Symbol.asyncIterator]: () => iterator });
-    // Old Mac line ends (a CR and no LF in the first chunk, as splitLines decides): the scanner knows only LF.
-    if (head && !head.includes(0x0a) && head.includes(0x0d)) yield* this.read(splitLines(all, lineStats), ctx);
+    // Old Mac line ends (as splitLines decides): the scanner knows only LF.
+    if (head && separatorOf(head) === 0x0d) yield* this.read(splitLines(all, lineStats), ctx);
     else yield* readSyslogChunks(all, ctx, lineStats);
   },
 };

@@ -50,6 +50,11 @@ export interface CutLines {
   sep: 0x0a | 0x0d;
 }
 
+/** The line separator of an input whose first chunk this is: LF, or CR for old Mac files (a CR and no LF in it). */
+export function separatorOf(first: Buffer): 0x0a | 0x0d {
+  return first.includes(0x0a) || !first.includes(0x0d) ? 0x0a : 0x0d;
+}
+
 /**
  * The chunks cut into whole lines without copying them, but for a line across chunks. The
  * separator is `sepAtStart`, else found in the first chunk (bare-CR files: a CR and no LF in it).
@@ -62,7 +67,7 @@ export async function* cutLines(chunks: AsyncIterable<Buffer>, stats: LineStats,
   for await (let chunk of chunks) {
     if (chunk.length === 0) continue;
     if (sep === undefined) {
-      sep = chunk.includes(0x0a) || !chunk.includes(0x0d) ? 0x0a : 0x0d;
+      sep = separatorOf(chunk);
       stats.bareCr = sep === 0x0d;
     }
     let last = chunk.lastIndexOf(sep);
