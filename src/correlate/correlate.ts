@@ -7,6 +7,7 @@
 
 import { MAX_REFUSALS_PER_RECIPIENT, MAX_SHARED_VALUES } from '../limits.js';
 import { DeliveryTimesTable } from './deliveries.js';
+import { LOGGED_DROPPED, RecipientLedger } from './ledger.js';
 import { detach, Interner } from '../text.js';
 import { hostKey, namesLegacyDn } from '../ingest/event.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
@@ -27,11 +28,10 @@ interface DomainState {
   /** host key → the host and the times of connection failures to it (capped) */
   connectionFailures: Map<string, { host: HostRef; times: number[] }>;
   /**
-   * Lower-cased address → the recipient's number, in the order first seen. A number, not an
-   * object per recipient: the delivery times live in the correlator's DeliveryTimesTable, the
-   * address as first written in `addresses`.
+   * The domain's number in the correlator's RecipientLedger, which numbers its recipients (their
+   * delivery times live in the correlator's DeliveryTimesTable, by that number).
    */
-  recipients: Map<string, number>;
+  ledgerId: number;
   /** Recipient number → its latest refusal record in the correlator's RefusalTable (most recipients have none). */
   refusals: Map<number, number>;
   capped: number;
@@ -85,10 +85,16 @@ function detachRef(ref: HostRef): HostRef {
 
 export class Correlator {
   private readonly domains = new Map<string, DomainState>();
+  /** Every recipient's number (domain and lower-cased address) and address as first written. */
+  private readonly ledger = new RecipientLedger();
+  /** Domains by their number in the ledger. */
+  private readonly byLedgerId: DomainState[] = [];
   /** Every recipient's delivery times, by recipient number. */
   private readonly times = new DeliveryTimesTable();
-  /** Every recipient's address as first written, by recipient number. */
-  private readonly addresses: string[] = [];
+  /** The addresses of recipients with refusals, by number (read from the ledger once). */
+  private readonly refusedAddresses = new Map<number, string>();
+  /** The ledger's recipients by domain, once reading is over (see knownGood). */
+  private recipientsByDomain: ReturnType<RecipientLedger['byDomain']> | undefined;
   /** Reply codes, senders and file names of refusal records, kept once. */
   private readonly texts = new Interner(MAX_SHARED_VALUES);
   /** The answering host of refusal records by host key, kept once (bounded as `texts`). */
@@ -121,7 +127,7 @@ export class Correlator {
         time: t, class: e.class, outcome: e.outcome, status: this.texts.get(e.status), smtpCode: this.texts.get(e.smtpCode), host: this.refusalHost(ref),
         messageId: detach(e.messageId), queueId: detach(e.queueId), sender: this.texts.get(e.sender), diagnostic: e.diagnostic,
         file: this.texts.get(e.origin.file), line: e.origin.line, legacyDn,
-      }, this.addresses[id]!));
+      }, this.refusedAddress(id)));
       return;
     }
     if (connectionFailure) {
@@ -139,6 +145,22 @@ export class Correlator {
    */
   delivered(t: number, recipient: string, domain: string, ref: HostRef, legacyDn: boolean): void {
     const d = this.domain(domain);
+    this.deliveredTo(d, this.recipient(d, recipient), t, ref, legacyDn);
+  }
+
+  /**
+   * A Postfix delivery whose recipient is still bytes [start, end) of its line (inside `to=<…>`;
+   * ReadOptions.onDeliveredLogged). False when the ledger leaves those bytes to `delivered`.
+   */
+  deliveredLogged(t: number, bytes: Uint8Array, start: number, end: number, ref: HostRef): boolean {
+    const id = this.ledger.logged(bytes, start, end);
+    if (id < 0) return id === LOGGED_DROPPED;
+    const ledgerId = this.ledger.lastDomain();
+    this.deliveredTo(this.byLedgerId[ledgerId] ?? this.domain(this.ledger.domainName(ledgerId)), id, t, ref, false);
+    return true;
+  }
+
+  private deliveredTo(d: DomainState, id: number, t: number, ref: HostRef, legacyDn: boolean): void {
     const answered = ref.host !== undefined || ref.ip !== undefined;
     if (answered) {
       const h = recordAnswer(d.log, ref, t, detachRef);
@@ -146,14 +168,16 @@ export class Correlator {
     }
     // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
     if (!legacyDn) d.eventsByClass.none = (d.eventsByClass.none ?? 0) + 1;
-    this.times.add(this.recipient(d, recipient), t);
+    this.times.add(id, t);
   }
 
   private domain(name: string): DomainState {
     let d = this.domains.get(name);
     if (!d) {
-      d = { log: newAnswerLog(), eventsByClass: {}, connectionFailures: new Map(), recipients: new Map(), refusals: new Map(), capped: 0 };
-      this.domains.set(detach(name), d);
+      const kept = detach(name);
+      d = { log: newAnswerLog(), eventsByClass: {}, connectionFailures: new Map(), ledgerId: this.ledger.domain(kept), refusals: new Map(), capped: 0 };
+      this.domains.set(kept, d);
+      this.byLedgerId[d.ledgerId] = d;
     }
     return d;
   }
@@ -170,15 +194,22 @@ export class Correlator {
 
   /** The recipient's number, given on first sight. */
   private recipient(d: DomainState, address: string): number {
-    const k = address.toLowerCase();
-    let id = d.recipients.get(k);
-    if (id === undefined) {
-      const kept = detach(address);
-      id = this.addresses.length;
-      this.addresses.push(kept);
-      d.recipients.set(kept === k ? kept : detach(k), id);
-    }
-    return id;
+    return this.ledger.recipient(d.ledgerId, address.toLowerCase(), address);
+  }
+
+  /** The address as first written of a recipient with refusals. */
+  private refusedAddress(id: number): string {
+    let a = this.refusedAddresses.get(id);
+    if (a === undefined) this.refusedAddresses.set(id, (a = this.ledger.address(id)));
+    return a;
+  }
+
+  /** Addresses of the domain delivered to at least once, in the order first seen (for the nearest-address suggestion). */
+  private knownGood(d: DomainState): string[] {
+    const { starts, ids } = (this.recipientsByDomain ??= this.ledger.byDomain());
+    const out: string[] = [];
+    for (let i = starts[d.ledgerId]!; i < starts[d.ledgerId + 1]!; i++) if (this.times.count(ids[i]!) > 0) out.push(this.ledger.address(ids[i]!));
+    return out;
   }
 
   /** The domains the diagnosis covers (DESIGN.md § MigrationContext, `--domain`). */
@@ -236,7 +267,7 @@ export class Correlator {
     // In the order recipients were first seen (their numbers).
     const perRecipient: { id: number; attempts: (Attempt & { view: AttemptView })[] }[] = [];
     for (const id of [...d.refusals.keys()].sort((a, b) => a - b)) {
-      const attempts = mergeAttempts(this.refusals.records(d.refusals.get(id)!, this.addresses[id]!)).map((a) => ({ ...a, view: this.view(a, role) }));
+      const attempts = mergeAttempts(this.refusals.records(d.refusals.get(id)!, this.refusedAddress(id))).map((a) => ({ ...a, view: this.view(a, role) }));
       perRecipient.push({ id, attempts });
     }
     let refusedAtNewAfter = 0;
@@ -247,14 +278,13 @@ export class Correlator {
     for (const h of d.log.hosts.values()) {
       if (cutover !== undefined && h.lastDelivery >= cutover && role(h) === 'new') deliveredAtNewAfter = true;
     }
-    const knownGood: string[] = [];
-    for (const id of d.recipients.values()) if (this.times.count(id) > 0) knownGood.push(this.addresses[id]!);
+    let knownGood: string[] | undefined;
 
     const findings: Finding[] = [];
     const byClass: Partial<Record<BounceClass, number>> = { ...d.eventsByClass };
     const ukAttempts: number[] = [];
     for (const { id, attempts } of perRecipient) {
-      const state = { address: this.addresses[id]!, deliveries: this.times.history(id) };
+      const state = { address: this.refusedAddress(id), deliveries: this.times.history(id) };
       const facts: RuleFacts = {
         cutover,
         recipientDelivered: state.deliveries.count > 0,
@@ -275,7 +305,7 @@ export class Correlator {
         g.push(a);
       }
       for (const [cause, group] of groups) {
-        findings.push(buildFinding({ ctx: this.ctx, domain, state, cause, attempts: group, facts, info, role, knownGood, hosts: d.log.hosts, refusedAtNewAfter }));
+        findings.push(buildFinding({ ctx: this.ctx, domain, state, cause, attempts: group, facts, info, role, knownGood: () => (knownGood ??= this.knownGood(d)), hosts: d.log.hosts, refusedAtNewAfter }));
       }
     }
 
@@ -300,10 +330,9 @@ export class Correlator {
       looksNotAccepted: cutover !== undefined && refusedAtNewAfter >= 2 && !deliveredAtNewAfter,
       connectionFailuresToOldAfterCutover: connFail,
     };
-    // The domain's refusal records and recipient numbers are read for the last time: let them go
-    // while the next domains' findings are built (on a gigabyte of log they are as large as the findings).
+    // The domain's refusal records are read for the last time: let them go while the next
+    // domains' findings are built (on a gigabyte of log they are as large as the findings).
     d.refusals.clear();
-    d.recipients.clear();
     return { findings, summary, timeline: cutover === undefined ? [] : buildTimeline(domain, cutover, ukAttempts) };
   }
 

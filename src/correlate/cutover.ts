@@ -25,6 +25,12 @@ export interface AnswerLog {
   hosts: Map<string, AnsweringHost>;
   /** The first FIRST_HOSTS hosts, looked through before the map (a domain has a few MX hosts). */
   firstHosts: AnsweringHost[];
+  /**
+   * The host object of the last answer and its entry: a reader hands the deliveries of one relay
+   * with one host object, and a domain's deliveries mostly go to one host in a row.
+   */
+  lastRef?: HostRef;
+  lastHost?: AnsweringHost;
   keys: string[];
   /** Slot → its place in `counts` and `firsts`, in the order slots were first filled. */
   slots: Map<number, number>;
@@ -68,11 +74,15 @@ export function newAnswerLog(): AnswerLog {
 
 /** The entry of a host that answered before. */
 function answeringHost(log: AnswerLog, ref: HostRef): AnsweringHost | undefined {
+  if (ref === log.lastRef) return log.lastHost;
   // The same entry the map gives: equal name and address make equal keys, and keys are unique.
   // Not found so (a new host, or one past the first few), the map decides.
   const host = ref.host ?? '', ip = ref.ip ?? '';
-  for (const h of log.firstHosts) if ((h.host ?? '') === host && (h.ip ?? '') === ip) return h;
-  return log.hosts.get(hostKey(ref));
+  let found: AnsweringHost | undefined;
+  for (const h of log.firstHosts) if ((h.host ?? '') === host && (h.ip ?? '') === ip) { found = h; break; }
+  found ??= log.hosts.get(hostKey(ref));
+  if (found) { log.lastRef = ref; log.lastHost = found; }
+  return found;
 }
 
 /** `keep` copies the host's strings when it is first seen (see text.ts detach). Returns the host's entry. */
@@ -100,6 +110,8 @@ export function recordAnswer(log: AnswerLog, ref: HostRef, t: number, keep: (ref
     log.hosts.set(kept, h);
     if (log.firstHosts.length < FIRST_HOSTS) log.firstHosts.push(h);
     if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
+    log.lastRef = ref;
+    log.lastHost = h;
   }
   h.runHour = hour;
   h.runCount = 1;

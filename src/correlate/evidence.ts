@@ -26,8 +26,8 @@ export interface FindingInput {
   facts: RuleFacts;
   info: CutoverInfo;
   role: (ref: HostRef) => HostRole;
-  /** Addresses of the domain delivered to at least once (for the nearest-address suggestion). */
-  knownGood: string[];
+  /** Addresses of the domain delivered to at least once (for the nearest-address suggestion), built when asked. */
+  knownGood: () => string[];
   /** The hosts that answered for the domain, with their last answer. */
   hosts: Map<string, HostRef & { last: number }>;
   refusedAtNewAfter: number;
@@ -67,7 +67,7 @@ export function buildFinding(a: FindingInput): Finding {
       break;
     }
     case 'pre-existing': {
-      suggestion = nearestKnownGood(state.address, knownGood);
+      suggestion = nearestKnownGood(state.address, knownGood());
       const earliest = attempts.find((a) => a.first < cutover!)!;
       evidence = `refused as unknown ${at(earliest.first)} by ${hostLabel(earliest.records[0]!.host)} before the cutover and never delivered to; ${refusals}${suggestion ? `; nearest known-good address: ${suggestion}` : ''}`;
       confidence = cutoverConfidence;

@@ -10,7 +10,6 @@
  * result is the same as reading the lines in order with SyslogLines (test/ingest/postfix-fast.test.ts).
  */
 
-import { readFileSync } from 'node:fs';
 import { cutLines, lineOf, type LineStats } from '../io/lines.js';
 import { MAX_LINE_BYTES, READ_CHUNK_BYTES } from '../limits.js';
 import type { DeliveryEvent, HostRef } from '../types.js';
@@ -18,6 +17,7 @@ import { handOverNormalised, normaliseHostRef } from './event.js';
 import { parseRelay } from './postfix.js';
 import { SyslogLines } from './syslog-lines.js';
 import { omits, type ReadContext } from './reader.js';
+import { compileWasm } from '../wasm.js';
 
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
 const SLOW = 0, INFO = 1, SENDER = 2, MESSAGE_ID = 3, REMOVED = 4, SENT = 5;
@@ -60,16 +60,7 @@ let compiled: WebAssembly.Module | undefined;
 
 /** The compiled scanner (next to this file, built by `npm run build`); compiled once per thread. */
 function scanModule(): WebAssembly.Module {
-  if (!compiled) {
-    const url = new URL('./postfix-scan.wasm', import.meta.url);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(url);
-    } catch {
-      throw new Error(`the line scanner ${url.pathname} is missing: run 'npm run build'`);
-    }
-    compiled = new WebAssembly.Module(bytes);
-  }
+  compiled ??= compileWasm(new URL('./postfix-scan.wasm', import.meta.url), 'the line scanner');
   return compiled;
 }
 
@@ -187,7 +178,7 @@ export class ScanSession {
     const { input, records, fields, counts, wasm } = scanner.parts();
     const { lines, lineStats, flags, inOrder } = this;
     const { clock, postfix } = lines;
-    const { stats } = this.ctx;
+    const { stats, onDeliveredLogged } = this.ctx;
     let at = scanner.offsetOf(bytes);
     if (at < 0) { bytes.copy(input); at = 0; }
     // What the scanner knew of the lines before (the month, the host) was of other bytes.
@@ -230,19 +221,23 @@ export class ScanSession {
           stats.nonEvents++;
           continue;
         }
-        const value = input.latin1Slice(records[o + F_VALUE]!, records[o + F_VALUE_END]!);
-        if (kind === SENDER) { postfix.queue.upsert(key).sender = value; stats.nonEvents++; }
-        else if (kind === MESSAGE_ID) { postfix.queue.upsert(key).messageId = value; stats.nonEvents++; }
-        else if (kind === SENT) {
-          if (key) postfix.queue.forget(key, value);
+        const valueStart = records[o + F_VALUE]!, valueEnd = records[o + F_VALUE_END]!;
+        if (kind === SENT) {
+          // The recipient as a string only where something keeps it: a whole message's delivery handed over as bytes needs none.
+          if (key) postfix.queue.forget(key, input.latin1Slice(valueStart, valueEnd));
           stats.eventRecords++;
           stats.events++;
           if (flags === CLAIM_DELIVERED) {
             if (this.out.length) { yield this.out; this.out = []; }
             const time = clock.toUtc(records[o + F_MONTH]!, records[o + F_DAY]!, records[o + F_HOUR]!, records[o + F_MINUTE]!, records[o + F_SECOND]!, 0);
-            handOverNormalised(this.ctx.onDelivered!, time, value, this.answeredBy(input, records, o), undefined);
+            const answeredBy = this.answeredBy(input, records, o);
+            if (!onDeliveredLogged?.(time, input, valueStart, valueEnd, answeredBy)) handOverNormalised(this.ctx.onDelivered!, time, input.latin1Slice(valueStart, valueEnd), answeredBy, undefined);
           }
+          continue;
         }
+        const value = input.latin1Slice(valueStart, valueEnd);
+        if (kind === SENDER) { postfix.queue.upsert(key).sender = value; stats.nonEvents++; }
+        else if (kind === MESSAGE_ID) { postfix.queue.upsert(key).messageId = value; stats.nonEvents++; }
         else throw new Error(`line scanner: unknown record kind ${kind}`);
       }
       if (this.out.length) { yield this.out; this.out = []; }
@@ -283,23 +278,6 @@ export class ScanSession {
     const out = this.out;
     this.out = [];
     return out;
-  }
-}
-
-declare module 'node:buffer' {
-  interface Buffer {
-    /** Bytes [start, end) as Latin-1: what toString('latin1', start, end) calls, without its argument checks. */
-    latin1Slice(start: number, end: number): string;
-  }
-}
-
-declare global {
-  /** The part of the WebAssembly JavaScript API used here (the project's libs have no DOM types). */
-  namespace WebAssembly {
-    class Module { constructor(bytes: Uint8Array) }
-    class Instance { constructor(module: Module, imports: object); readonly exports: Record<string, unknown> }
-    class Memory { readonly buffer: ArrayBuffer }
-    class Global { readonly value: unknown }
   }
 }
 

@@ -87,6 +87,8 @@ export interface ReadOptions {
    * deliveries. Counted as read all the same (`OMITTED`). Called in input order.
    */
   onDelivered?: DeliverySink;
+  /** Where a Postfix reader may hand a delivery whose recipient is still its line's bytes, before onDelivered (see LoggedDeliverySink). */
+  onDeliveredLogged?: LoggedDeliverySink;
 }
 
 /**
@@ -95,6 +97,14 @@ export interface ReadOptions {
  * legacyExchangeDN. See ReadOptions.onDelivered.
  */
 export type DeliverySink = (time: number, recipient: string, domain: string, answeredBy: HostRef, legacyDn: boolean) => void;
+
+/**
+ * A delivery whose recipient is bytes [start, end) of its log line as logged (inside `to=<…>`; the
+ * bytes are the caller's, valid during the call) and whose reply names nothing of a legacy DN; the
+ * answering host normalised. Returns false when the consumer leaves it to DeliverySink, with the
+ * recipient as a string: a consumer that reads the bytes must read them as normaliseAddress would.
+ */
+export type LoggedDeliverySink = (time: number, bytes: Uint8Array, start: number, end: number, answeredBy: HostRef) => boolean;
 
 /** State shared by all inputs of one run, per reader (e.g. trace rows waiting for their detail rows). */
 export interface RunState {

@@ -76,3 +76,45 @@ for (const [name, inputs, raw] of CASES) {
     assert.match(expected, /"findings":\[\{/, 'the case has findings to compare');
   });
 }
+
+test('deliveries handed over as the bytes logged: the spelling first seen, in a refusal or a delivery, and the diagnosis of their events', async () => {
+  // Every delivery below is one the scanner hands over with its recipient as bytes (a plain reply,
+  // a remote relay); the recipients are first seen in either spelling, in a refusal or a delivery.
+  const dir = tempDir('bl-logged-');
+  const log = path.join(dir, 'mail.log');
+  const lines: string[] = [];
+  let n = 0;
+  const at = (): string => `Nov 27 ${String(8 + Math.floor(n / 60)).padStart(2, '0')}:${String(n++ % 60).padStart(2, '0')}:00 relay1`;
+  const sent = (qid: string, to: string, host: string): string =>
+    `${at()} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${host}[198.51.100.25]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4QX1)`;
+  const bounced = (qid: string, to: string, host: string): string =>
+    `${at()} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${host}[198.51.100.40]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=5.1.1, status=bounced (host ${host}[198.51.100.40] said: 550 5.1.1 <${to}>: Recipient address rejected: User unknown (in reply to RCPT TO command))`;
+  lines.push(bounced('A1B2C3D4E5', 'Anna.Berg@example.com', 'mx.new.example'));
+  lines.push(sent('A1B2C3D4E6', 'anna.berg@EXAMPLE.com.', 'mx.old.example'));
+  lines.push(sent('A1B2C3D4E7', 'Carl@Example.com', 'mx.old.example'));
+  lines.push(sent('A1B2C3D4E8', 'carla@example.com', 'mx.old.example'));
+  lines.push(bounced('A1B2C3D4E9', 'carl@example.com', 'mx.new.example'));
+  lines.push(bounced('A1B2C3D4EA', 'carlaa@example.com', 'mx.old.example'));
+  for (let i = 0; i < 6; i++) lines.push(sent(`B1B2C3D4E${i}`, `user${i}@example.com`, 'mx.new.example'));
+  writeFileSync(log, lines.join('\n') + '\n');
+  const ctx = await resolveContext({ cutover: ['2024-11-27T08:30:00Z'], oldMx: ['mx.old.example'], newMx: ['mx.new.example'] });
+  const expected = await viaEvents([log], ctx);
+  assert.match(expected, /"recipient":"Anna.Berg@example.com"/, 'the spelling of the refusal, seen first');
+  assert.match(expected, /"recipient":"Carl@example.com"/, 'the spelling of the delivery, seen first');
+  assert.match(expected, /nearest known-good address: carla@example.com/);
+  assert.equal(await viaAnalyze([log], ctx), expected);
+
+  const correlator = new Correlator(ctx);
+  let logged = 0;
+  const stream = readEventBatches([log], {
+    year: 2024,
+    onDelivered: (t, r, dom, h, legacy) => correlator.delivered(t, r, dom, h, legacy),
+    onDeliveredLogged: (t, bytes, start, end, h) => {
+      const taken = correlator.deliveredLogged(t, bytes, start, end, h);
+      if (taken) logged++;
+      return taken;
+    },
+  });
+  for await (const batch of stream) for (const e of batch) correlator.add(e);
+  assert.equal(logged, 9, 'every delivery taken as bytes');
+});

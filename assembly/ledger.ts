@@ -1,0 +1,279 @@
+/**
+ * AssemblyScript, compiled to WebAssembly (`npm run build`): the correlator's numbering of domains
+ * and recipients (src/correlate/ledger.ts wraps it). A gigabyte of log delivers to ~200,000
+ * recipients, and `analyze` spent a third of its time finding each delivery's recipient in a
+ * JavaScript Map: a fresh string hashed and compared with a key that was no longer in the cache
+ * (bench/NOTES.md, session 11). Here a recipient is found from the bytes of its log line, with one
+ * slot and one record read, and no string is made.
+ *
+ * Keys are bytes the caller encodes (ASCII as it is; any other text as 0xFF then UTF-16LE, so that
+ * equal strings, and only they, have equal bytes). A domain is its name; a recipient is its domain's
+ * number and its address lower-cased, and keeps its address as first written. Numbers are given in
+ * the order keys are first seen, from 0.
+ *
+ * Memory only grows (a bump allocator; a table outgrown is left behind): one instance serves one
+ * correlator and goes with it.
+ */
+
+/** `logged`: the bytes are not an address this reads exactly as normaliseAddress would (the caller reads them). */
+const FALLBACK: i32 = -1;
+/** `logged`: an address without a domain (handOverDelivery drops it). */
+const DROPPED: i32 = -2;
+/** normaliseAddress cuts addresses longer than this (src/limits.ts MAX_ADDRESS_CHARS): `logged` leaves those to the caller. */
+const MAX_ADDRESS: i32 = 512;
+
+let top: usize = 0;
+let scratchAt: usize = 0;
+let scratchSize: i32 = 0;
+/** `logged`'s lower-cased address and address as written. */
+let keyBuf: usize = 0;
+let spellBuf: usize = 0;
+
+/** Domains: slots hold a record's offset (0: empty); a record is [hash u32, length u32, bytes]. */
+let dSlots: usize = 0;
+let dMask: u32 = 0;
+let dCount: i32 = 0;
+let dRecords: usize = 0;
+let dCapacity: i32 = 0;
+
+/**
+ * Recipients: slots hold hash << 32 | the record's offset (0: empty), so that most misses end at the
+ * slot; a record is [hash u32, domain u32, key length u32, spelling length u32 (0: as the key), key, spelling].
+ */
+let rSlots: usize = 0;
+let rMask: u32 = 0;
+let rCount: i32 = 0;
+let rRecords: usize = 0;
+let rCapacity: i32 = 0;
+
+let lastDomainId: i32 = -1;
+
+function alloc(bytes: usize): usize {
+  if (top == 0) top = (__heap_base + 15) & ~<usize>15;
+  const p = (top + 7) & ~<usize>7;
+  const end = p + bytes;
+  const have = <usize>memory.size() << 16;
+  if (end > have) {
+    const pages = <i32>((end - have + 0xffff) >> 16);
+    // By a quarter of the memory at least: growing detaches the caller's views of it.
+    if (memory.grow(max(pages, memory.size() >> 2)) < 0 && memory.grow(pages) < 0) unreachable();
+  }
+  top = end;
+  return p;
+}
+
+/** Slots (8 bytes each, zeroed) for 2^bits entries. */
+function slots(bits: i32): usize {
+  const n = <usize>1 << bits;
+  const p = alloc(n * 8);
+  memory.fill(p, 0, n * 8);
+  return p;
+}
+
+/** A list of u32 offsets grown to hold `want`, its contents kept. */
+function grown(list: usize, size: i32, want: i32): usize {
+  const p = alloc(<usize>want * 4);
+  if (size > 0) memory.copy(p, list, <usize>size * 4);
+  return p;
+}
+
+export function init(): void {
+  if (keyBuf != 0) return;
+  keyBuf = alloc(MAX_ADDRESS);
+  spellBuf = alloc(MAX_ADDRESS);
+  dSlots = slots(10); dMask = (1 << 10) - 1;
+  dCapacity = 256; dRecords = grown(0, 0, dCapacity);
+  rSlots = slots(16); rMask = (1 << 16) - 1;
+  rCapacity = 1 << 14; rRecords = grown(0, 0, rCapacity);
+}
+
+/** At least `bytes` of memory for the caller to write a key into; returns its offset (valid until the next call). */
+export function scratch(bytes: i32): usize {
+  if (bytes > scratchSize) {
+    scratchSize = max(bytes, 4096);
+    scratchAt = alloc(<usize>scratchSize);
+  }
+  return scratchAt;
+}
+
+@inline function hashBytes(p: usize, n: i32, seed: u64): u32 {
+  let h: u64 = seed ^ (<u64>n * 0x9e3779b97f4a7c15);
+  let i: i32 = 0;
+  for (; i + 8 <= n; i += 8) {
+    h = (h ^ load<u64>(p + <usize>i)) * 0xff51afd7ed558ccd;
+    h ^= h >> 32;
+  }
+  let tail: u64 = 0;
+  for (let s: u64 = 0; i < n; i++, s += 8) tail |= <u64>load<u8>(p + <usize>i) << s;
+  h = (h ^ tail) * 0xc4ceb9fe1a85ec53;
+  h ^= h >> 29;
+  return <u32>(h >> 32) ^ <u32>h;
+}
+
+@inline function sameBytes(a: usize, b: usize, n: i32): bool {
+  let i: i32 = 0;
+  for (; i + 8 <= n; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
+  for (; i < n; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  return true;
+}
+
+/** The number of the domain whose name is the `length` bytes at `at`, given on first sight. */
+function domainOf(at: usize, length: i32): i32 {
+  const h = hashBytes(at, length, 0x5bd1e995);
+  let i = h & dMask;
+  while (true) {
+    const rec = <usize>load<u32>(dSlots + (<usize>i << 2));
+    if (rec == 0) break;
+    if (load<u32>(rec) == h && load<i32>(rec + 4) == length && sameBytes(rec + 8, at, length)) return load<i32>(rec + 8 + <usize>length);
+    i = (i + 1) & dMask;
+  }
+  const id = dCount;
+  const rec = alloc(<usize>(12 + length));
+  store<u32>(rec, h);
+  store<i32>(rec + 4, length);
+  memory.copy(rec + 8, at, <usize>length);
+  store<i32>(rec + 8 + <usize>length, id);
+  store<u32>(dSlots + (<usize>i << 2), <u32>rec);
+  if (id == dCapacity) { dRecords = grown(dRecords, dCapacity, dCapacity * 2); dCapacity *= 2; }
+  store<u32>(dRecords + (<usize>id << 2), <u32>rec);
+  dCount = id + 1;
+  if (<u32>dCount * 2 > dMask) rehashDomains();
+  return id;
+}
+
+function rehashDomains(): void {
+  const bits = 32 - clz(dMask) + 1;
+  dSlots = alloc((<usize>1 << bits) * 4);
+  memory.fill(dSlots, 0, (<usize>1 << bits) * 4);
+  dMask = (1 << bits) - 1;
+  for (let id = 0; id < dCount; id++) {
+    const rec = load<u32>(dRecords + (<usize>id << 2));
+    let i = load<u32>(<usize>rec) & dMask;
+    while (load<u32>(dSlots + (<usize>i << 2)) != 0) i = (i + 1) & dMask;
+    store<u32>(dSlots + (<usize>i << 2), rec);
+  }
+}
+
+/**
+ * The number of the recipient of domain `domain` whose lower-cased address is the `keyLength` bytes
+ * at `key`, given on first sight with the address as written (`spellLength` bytes at `spell`; 0: the key).
+ */
+function recipientOf(domain: i32, key: usize, keyLength: i32, spell: usize, spellLength: i32): i32 {
+  const h = hashBytes(key, keyLength, <u64>domain + 1);
+  let i = h & rMask;
+  while (true) {
+    const slot = load<u64>(rSlots + (<usize>i << 3));
+    if (slot == 0) break;
+    if (<u32>(slot >> 32) == h) {
+      const rec = <usize>(<u32>slot);
+      if (load<i32>(rec + 4) == domain && load<i32>(rec + 8) == keyLength && sameBytes(rec + 20, key, keyLength)) return load<i32>(rec + 16);
+    }
+    i = (i + 1) & rMask;
+  }
+  const id = rCount;
+  const rec = alloc(<usize>(20 + keyLength + spellLength));
+  store<u32>(rec, h);
+  store<i32>(rec + 4, domain);
+  store<i32>(rec + 8, keyLength);
+  store<i32>(rec + 12, spellLength);
+  store<i32>(rec + 16, id);
+  memory.copy(rec + 20, key, <usize>keyLength);
+  if (spellLength > 0) memory.copy(rec + 20 + <usize>keyLength, spell, <usize>spellLength);
+  store<u64>(rSlots + (<usize>i << 3), (<u64>h << 32) | <u64>rec);
+  if (id == rCapacity) { rRecords = grown(rRecords, rCapacity, rCapacity * 2); rCapacity *= 2; }
+  store<u32>(rRecords + (<usize>id << 2), <u32>rec);
+  rCount = id + 1;
+  if (<u32>rCount * 2 > rMask) rehashRecipients();
+  return id;
+}
+
+function rehashRecipients(): void {
+  const bits = 32 - clz(rMask) + 1;
+  rSlots = slots(bits);
+  rMask = (1 << bits) - 1;
+  for (let id = 0; id < rCount; id++) {
+    const rec = load<u32>(rRecords + (<usize>id << 2));
+    const h = load<u32>(<usize>rec);
+    let i = h & rMask;
+    while (load<u64>(rSlots + (<usize>i << 3)) != 0) i = (i + 1) & rMask;
+    store<u64>(rSlots + (<usize>i << 3), (<u64>h << 32) | <u64>rec);
+  }
+}
+
+/** The number of the domain named by the `length` bytes at scratch. */
+export function domain(length: i32): i32 {
+  return domainOf(scratchAt, length);
+}
+
+/** The recipient of `domain` whose key is the `keyLength` bytes at scratch, followed by its spelling (`spellLength` bytes; 0: the key). */
+export function recipient(domain: i32, keyLength: i32, spellLength: i32): i32 {
+  return recipientOf(domain, scratchAt, keyLength, scratchAt + <usize>keyLength, spellLength);
+}
+
+/**
+ * A recipient as a Postfix `to=<…>` logged it (the `length` bytes at scratch), normalised as
+ * normaliseAddress normalises it: the domain (after the last `@`, without one final dot)
+ * lower-cased, the local part kept. Read here only when that is all it does — printable ASCII, no
+ * `<`, no `rfc822;` type, no IMCEAEX address (a legacy DN, which the caller reports), within the
+ * length cap — else FALLBACK; DROPPED without a domain. Returns the recipient's number; its
+ * domain's is `lastDomain()`.
+ */
+export function logged(length: i32): i32 {
+  const p = scratchAt;
+  if (length > MAX_ADDRESS || length == 0) return FALLBACK;
+  let at: i32 = -1;
+  let upper = false;
+  for (let i: i32 = 0; i < length; i++) {
+    const c = <i32>load<u8>(p + <usize>i);
+    if (c < 0x21 || c > 0x7e || c == 0x3c) return FALLBACK;
+    if (c == 0x40) at = i;
+    if (c >= 0x41 && c <= 0x5a) upper = true;
+  }
+  const c0 = <i32>load<u8>(p) | 0x20;
+  if (c0 == 0x72 && length >= 7 && (load<u32>(p) | 0x20202020) == 0x38636672 && load<u8>(p + 4) == 0x32 && load<u8>(p + 5) == 0x32 && load<u8>(p + 6) == 0x3b) return FALLBACK;
+  if (c0 == 0x69 && length >= 8 && (load<u64>(p) | 0x2020202020202020) == 0x2d78656165636d69) return FALLBACK;
+  if (at < 0) return DROPPED;
+  let domainEnd = length;
+  if (load<u8>(p + <usize>(length - 1)) == 0x2e) domainEnd--;
+  if (domainEnd <= at + 1) return DROPPED;
+  // The key: the address lower-cased (the domain always; the local part too, where the spelling keeps it).
+  for (let i: i32 = 0; i < domainEnd; i++) {
+    const c = load<u8>(p + <usize>i);
+    store<u8>(keyBuf + <usize>i, c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+  }
+  const d = domainOf(keyBuf + <usize>(at + 1), domainEnd - at - 1);
+  lastDomainId = d;
+  if (!upper) return recipientOf(d, keyBuf, domainEnd, 0, 0);
+  memory.copy(spellBuf, p, <usize>(at + 1));
+  memory.copy(spellBuf + <usize>(at + 1), keyBuf + <usize>(at + 1), <usize>(domainEnd - at - 1));
+  // Upper case only in the domain: the spelling is the key.
+  return recipientOf(d, keyBuf, domainEnd, spellBuf, sameBytes(spellBuf, keyBuf, at) ? 0 : domainEnd);
+}
+
+export function lastDomain(): i32 { return lastDomainId; }
+export function recipients(): i32 { return rCount; }
+export function domains(): i32 { return dCount; }
+
+/** A recipient's domain number. */
+export function recipientDomain(id: i32): i32 {
+  return load<i32>(<usize>load<u32>(rRecords + (<usize>id << 2)) + 4);
+}
+
+/** Where a recipient's address as first written lies, and its length. */
+export function spellingAt(id: i32): usize {
+  const rec = <usize>load<u32>(rRecords + (<usize>id << 2));
+  return rec + 20 + (load<i32>(rec + 12) > 0 ? <usize>load<i32>(rec + 8) : 0);
+}
+export function spellingLength(id: i32): i32 {
+  const rec = <usize>load<u32>(rRecords + (<usize>id << 2));
+  const n = load<i32>(rec + 12);
+  return n > 0 ? n : load<i32>(rec + 8);
+}
+
+/** Where a domain's name lies, and its length. */
+export function domainAt(id: i32): usize {
+  return <usize>load<u32>(dRecords + (<usize>id << 2)) + 8;
+}
+export function domainLength(id: i32): i32 {
+  return load<i32>(<usize>load<u32>(dRecords + (<usize>id << 2)) + 4);
+}
