@@ -38,13 +38,16 @@ let dCapacity: i32 = 0;
 
 /**
  * Recipients: slots hold hash << 32 | the record's offset (0: empty), so that most misses end at the
- * slot; a record is [hash u32, domain u32, key length u32, spelling length u32 (0: as the key), key, spelling].
+ * slot; a record is [hash u32, domain u32, key length u32, spelling length u32 (0: as the key), number u32,
+ * natural u32, key, spelling]. The hash is of the key alone, and a record is natural when its domain is the
+ * key's own (after its last `@`): `logged` finds a recipient without looking its domain up first.
  */
 let rSlots: usize = 0;
 let rMask: u32 = 0;
 let rCount: i32 = 0;
 let rRecords: usize = 0;
 let rCapacity: i32 = 0;
+const R_KEY: usize = 24;
 
 let lastDomainId: i32 = -1;
 
@@ -154,37 +157,57 @@ function rehashDomains(): void {
   }
 }
 
+/** Where `find` stopped: the slot of the record found, or the empty slot a new one goes in. */
+let foundSlot: u32 = 0;
+
 /**
- * The number of the recipient of domain `domain` whose lower-cased address is the `keyLength` bytes
- * at `key`, given on first sight with the address as written (`spellLength` bytes at `spell`; 0: the key).
+ * The record of the recipient whose lower-cased address is the `keyLength` bytes at `key` (hash `h`),
+ * of domain `domain` — or, when `domain` is -1, of the key's own domain; 0 when none.
  */
-function recipientOf(domain: i32, key: usize, keyLength: i32, spell: usize, spellLength: i32): i32 {
-  const h = hashBytes(key, keyLength, <u64>domain + 1);
+@inline function find(key: usize, keyLength: i32, h: u32, domain: i32): usize {
   let i = h & rMask;
   while (true) {
     const slot = load<u64>(rSlots + (<usize>i << 3));
     if (slot == 0) break;
     if (<u32>(slot >> 32) == h) {
       const rec = <usize>(<u32>slot);
-      if (load<i32>(rec + 4) == domain && load<i32>(rec + 8) == keyLength && sameBytes(rec + 20, key, keyLength)) return load<i32>(rec + 16);
+      if (load<i32>(rec + 8) == keyLength && (domain < 0 ? load<i32>(rec + 20) != 0 : load<i32>(rec + 4) == domain) && sameBytes(rec + R_KEY, key, keyLength)) {
+        foundSlot = i;
+        return rec;
+      }
     }
     i = (i + 1) & rMask;
   }
+  foundSlot = i;
+  return 0;
+}
+
+/** A new recipient in the slot `find` left, with its address as first written (`spellLength` bytes at `spell`; 0: the key). */
+function insert(h: u32, domain: i32, natural: bool, key: usize, keyLength: i32, spell: usize, spellLength: i32): i32 {
   const id = rCount;
-  const rec = alloc(<usize>(20 + keyLength + spellLength));
+  const rec = alloc(R_KEY + <usize>(keyLength + spellLength));
   store<u32>(rec, h);
   store<i32>(rec + 4, domain);
   store<i32>(rec + 8, keyLength);
   store<i32>(rec + 12, spellLength);
   store<i32>(rec + 16, id);
-  memory.copy(rec + 20, key, <usize>keyLength);
-  if (spellLength > 0) memory.copy(rec + 20 + <usize>keyLength, spell, <usize>spellLength);
-  store<u64>(rSlots + (<usize>i << 3), (<u64>h << 32) | <u64>rec);
+  store<i32>(rec + 20, natural ? 1 : 0);
+  memory.copy(rec + R_KEY, key, <usize>keyLength);
+  if (spellLength > 0) memory.copy(rec + R_KEY + <usize>keyLength, spell, <usize>spellLength);
+  store<u64>(rSlots + (<usize>foundSlot << 3), (<u64>h << 32) | <u64>rec);
   if (id == rCapacity) { rRecords = grown(rRecords, rCapacity, rCapacity * 2); rCapacity *= 2; }
   store<u32>(rRecords + (<usize>id << 2), <u32>rec);
   rCount = id + 1;
   if (<u32>rCount * 2 > rMask) rehashRecipients();
   return id;
+}
+
+/** Whether domain `domain` is the key's own: its name is the key's bytes after the last `@`. */
+function isNatural(domain: i32, key: usize, keyLength: i32): bool {
+  let at = keyLength - 1;
+  while (at >= 0 && load<u8>(key + <usize>at) != 0x40) at--;
+  const n = keyLength - at - 1;
+  return at >= 0 && n > 0 && domainLength(domain) == n && sameBytes(domainAt(domain), key + <usize>(at + 1), n);
 }
 
 function rehashRecipients(): void {
@@ -205,9 +228,19 @@ export function domain(length: i32): i32 {
   return domainOf(scratchAt, length);
 }
 
-/** The recipient of `domain` whose key is the `keyLength` bytes at scratch, followed by its spelling (`spellLength` bytes; 0: the key). */
+/**
+ * The number of the recipient of `domain` whose lower-cased address is the `keyLength` bytes at
+ * scratch, given on first sight with its address as first written, the `spellLength` bytes after
+ * (0: the key).
+ */
 export function recipient(domain: i32, keyLength: i32, spellLength: i32): i32 {
-  return recipientOf(domain, scratchAt, keyLength, scratchAt + <usize>keyLength, spellLength);
+  const key = scratchAt;
+  const h = hashBytes(key, keyLength, 0);
+  const rec = find(key, keyLength, h, domain);
+  if (rec != 0) return load<i32>(rec + 16);
+  // A key that is not ASCII (0xFF first) is never one `logged` reads.
+  const natural = keyLength > 0 && load<u8>(key) != 0xff && isNatural(domain, key, keyLength);
+  return insert(h, domain, natural, key, keyLength, key + <usize>keyLength, spellLength);
 }
 
 /**
@@ -241,13 +274,19 @@ export function logged(length: i32): i32 {
     const c = load<u8>(p + <usize>i);
     store<u8>(keyBuf + <usize>i, c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
   }
+  const h = hashBytes(keyBuf, domainEnd, 0);
+  const rec = find(keyBuf, domainEnd, h, -1);
+  if (rec != 0) {
+    lastDomainId = load<i32>(rec + 4);
+    return load<i32>(rec + 16);
+  }
   const d = domainOf(keyBuf + <usize>(at + 1), domainEnd - at - 1);
   lastDomainId = d;
-  if (!upper) return recipientOf(d, keyBuf, domainEnd, 0, 0);
+  if (!upper) return insert(h, d, true, keyBuf, domainEnd, 0, 0);
   memory.copy(spellBuf, p, <usize>(at + 1));
   memory.copy(spellBuf + <usize>(at + 1), keyBuf + <usize>(at + 1), <usize>(domainEnd - at - 1));
   // Upper case only in the domain: the spelling is the key.
-  return recipientOf(d, keyBuf, domainEnd, spellBuf, sameBytes(spellBuf, keyBuf, at) ? 0 : domainEnd);
+  return insert(h, d, true, keyBuf, domainEnd, spellBuf, sameBytes(spellBuf, keyBuf, at) ? 0 : domainEnd);
 }
 
 export function lastDomain(): i32 { return lastDomainId; }
@@ -262,7 +301,7 @@ export function recipientDomain(id: i32): i32 {
 /** Where a recipient's address as first written lies, and its length. */
 export function spellingAt(id: i32): usize {
   const rec = <usize>load<u32>(rRecords + (<usize>id << 2));
-  return rec + 20 + (load<i32>(rec + 12) > 0 ? <usize>load<i32>(rec + 8) : 0);
+  return rec + R_KEY + (load<i32>(rec + 12) > 0 ? <usize>load<i32>(rec + 8) : 0);
 }
 export function spellingLength(id: i32): i32 {
   const rec = <usize>load<u32>(rRecords + (<usize>id << 2));

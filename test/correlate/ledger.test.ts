@@ -107,3 +107,19 @@ test('growth: a quarter of a million recipients over 3,000 domains keep their nu
   assert.deepEqual([...ids.subarray(starts[1]!, starts[1]! + 2)], [1, 3_001]);
   assert.equal(ids[starts[2]! - 1], N, 'the other recipient of d1, last');
 });
+
+test('an address under a domain not its own is another recipient, which the bytes logged never find', () => {
+  const ledger = new RecipientLedger();
+  const com = ledger.domain('example.com'), co = ledger.domain('example.co');
+  // An event may name a domain apart from its recipient (one address under two domains).
+  const apart = ledger.recipient(com, 'anna@example.co', 'anna@example.co');
+  const apartToo = ledger.recipient(co, 'anna@example.com', 'anna@example.com');
+  const bytes = Buffer.from('anna@example.co');
+  const own = ledger.logged(bytes, 0, bytes.length);
+  assert.deepEqual([apart, apartToo, own, ledger.lastDomain()], [0, 1, 2, co]);
+  assert.equal(ledger.recipient(co, 'anna@example.co', 'x'), own, 'the string under its own domain: the same recipient');
+  assert.equal(ledger.logged(Buffer.from('ANNA@example.com'), 0, 16), 3);
+  assert.equal(ledger.lastDomain(), com);
+  assert.equal(ledger.recipient(com, 'anna@example.com', 'x'), 3);
+  assert.equal(ledger.address(3), 'ANNA@example.com');
+});
