@@ -96,6 +96,8 @@ test('deliveries handed over as the bytes logged: the spelling first seen, in a 
   lines.push(bounced('A1B2C3D4E9', 'carl@example.com', 'mx.new.example'));
   lines.push(bounced('A1B2C3D4EA', 'carlaa@example.com', 'mx.old.example'));
   for (let i = 0; i < 6; i++) lines.push(sent(`B1B2C3D4E${i}`, `user${i}@example.com`, 'mx.new.example'));
+  // A space in the address: the ledger leaves it to the string path.
+  lines.push(sent('C1B2C3D4E0', '"anna berg"@example.com', 'mx.new.example'));
   writeFileSync(log, lines.join('\n') + '\n');
   const ctx = await resolveContext({ cutover: ['2024-11-27T08:30:00Z'], oldMx: ['mx.old.example'], newMx: ['mx.new.example'] });
   const expected = await viaEvents([log], ctx);
@@ -105,10 +107,10 @@ test('deliveries handed over as the bytes logged: the spelling first seen, in a 
   assert.equal(await viaAnalyze([log], ctx), expected);
 
   const correlator = new Correlator(ctx);
-  let logged = 0;
+  let logged = 0, asStrings = 0;
   const stream = readEventBatches([log], {
     year: 2024,
-    onDelivered: (t, r, dom, h, legacy) => correlator.delivered(t, r, dom, h, legacy),
+    onDelivered: (t, r, dom, h, legacy) => { asStrings++; correlator.delivered(t, r, dom, h, legacy); },
     onDeliveredLogged: (t, bytes, start, end, h) => {
       const taken = correlator.deliveredLogged(t, bytes, start, end, h);
       if (taken) logged++;
@@ -117,4 +119,6 @@ test('deliveries handed over as the bytes logged: the spelling first seen, in a 
   });
   for await (const batch of stream) for (const e of batch) correlator.add(e);
   assert.equal(logged, 9, 'every delivery taken as bytes');
+  assert.equal(asStrings, 1, 'but the one with a space, handed over as a string');
+  assert.equal(JSON.stringify({ ...correlator.finish(), inputs: stream.inputs }), expected);
 });
