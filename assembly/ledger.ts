@@ -11,8 +11,8 @@
  * number and its address lower-cased, and keeps its address as first written. Numbers are given in
  * the order keys are first seen, from 0.
  *
- * Memory only grows (a bump allocator; a table outgrown is left behind): one instance serves one
- * correlator and goes with it.
+ * Memory only grows (a bump allocator; the largest table outgrown is handed out again for records):
+ * one instance serves one correlator and goes with it.
  */
 
 /** `logged`: the bytes are not an address this reads exactly as normaliseAddress would (the caller reads them). */
@@ -78,11 +78,11 @@ function alloc(bytes: usize): usize {
   return p;
 }
 
-/** Slots (8 bytes each, zeroed) for 2^bits entries. */
-function slots(bits: i32): usize {
-  const n = <usize>1 << bits;
-  const p = alloc(n * 8);
-  memory.fill(p, 0, n * 8);
+/** Zeroed slots of `size` bytes each for 2^bits entries. */
+function slots(bits: i32, size: usize): usize {
+  const bytes = (<usize>1 << bits) * size;
+  const p = alloc(bytes);
+  memory.fill(p, 0, bytes);
   return p;
 }
 
@@ -97,9 +97,9 @@ export function init(): void {
   if (keyBuf != 0) return;
   keyBuf = alloc(MAX_ADDRESS);
   spellBuf = alloc(MAX_ADDRESS);
-  dSlots = slots(10); dMask = (1 << 10) - 1;
+  dSlots = slots(10, 4); dMask = (1 << 10) - 1;
   dCapacity = 256; dRecords = grown(0, 0, dCapacity);
-  rSlots = slots(16); rMask = (1 << 16) - 1;
+  rSlots = slots(16, 8); rMask = (1 << 16) - 1;
   rCapacity = 1 << 14; rRecords = grown(0, 0, rCapacity);
 }
 
@@ -160,9 +160,8 @@ function domainOf(at: usize, length: i32): i32 {
 function rehashDomains(): void {
   const bits = 32 - clz(dMask) + 1;
   const old = dSlots, oldBytes = (<usize>dMask + 1) * 4;
-  dSlots = alloc((<usize>1 << bits) * 4);
+  dSlots = slots(bits, 4);
   release(old, oldBytes);
-  memory.fill(dSlots, 0, (<usize>1 << bits) * 4);
   dMask = (1 << bits) - 1;
   for (let id = 0; id < dCount; id++) {
     const rec = load<u32>(dRecords + (<usize>id << 2));
@@ -228,7 +227,7 @@ function isNatural(domain: i32, key: usize, keyLength: i32): bool {
 function rehashRecipients(): void {
   const bits = 32 - clz(rMask) + 1;
   const old = rSlots, oldBytes = (<usize>rMask + 1) * 8;
-  rSlots = slots(bits);
+  rSlots = slots(bits, 8);
   release(old, oldBytes);
   rMask = (1 << bits) - 1;
   for (let id = 0; id < rCount; id++) {
