@@ -19,6 +19,8 @@
 const FALLBACK: i32 = -1;
 /** `logged`: an address without a domain (handOverDelivery drops it). */
 const DROPPED: i32 = -2;
+/** `lookupLogged`: an address `logged` would read, of a recipient not numbered yet. */
+export const UNKNOWN: i32 = -3;
 /** normaliseAddress cuts addresses longer than this (src/limits.ts MAX_ADDRESS_CHARS): `logged` leaves those to the caller. */
 const MAX_ADDRESS: i32 = 512;
 
@@ -62,7 +64,8 @@ function release(p: usize, bytes: usize): void {
   if (bytes > spareEnd - spareAt) { spareAt = p; spareEnd = p + bytes; }
 }
 
-function alloc(bytes: usize): usize {
+/** `bytes` of memory, 8-byte aligned, never let go (the line scanner takes its areas here too). */
+export function alloc(bytes: usize): usize {
   const s = (spareAt + 7) & ~<usize>7;
   if (s + bytes <= spareEnd) { spareAt = s + bytes; return s; }
   if (top == 0) top = (__heap_base + 15) & ~<usize>15;
@@ -112,7 +115,8 @@ export function scratch(bytes: i32): usize {
   return scratchAt;
 }
 
-@inline function hashBytes(p: usize, n: i32, seed: u64): u32 {
+/** A hash of the `n` bytes at `p` (`seed` keeps tables of different things apart). */
+@inline export function hashBytes(p: usize, n: i32, seed: u64): u32 {
   let h: u64 = seed ^ (<u64>n * 0x9e3779b97f4a7c15);
   let i: i32 = 0;
   for (; i + 8 <= n; i += 8) {
@@ -126,7 +130,7 @@ export function scratch(bytes: i32): usize {
   return <u32>(h >> 32) ^ <u32>h;
 }
 
-@inline function sameBytes(a: usize, b: usize, n: i32): bool {
+@inline export function sameBytes(a: usize, b: usize, n: i32): bool {
   let i: i32 = 0;
   for (; i + 8 <= n; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
   for (; i < n; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
@@ -259,16 +263,23 @@ export function recipient(domain: i32, keyLength: i32, spellLength: i32): i32 {
   return insert(h, domain, natural, key, keyLength, key + <usize>keyLength, spellLength);
 }
 
+/** What `lookupLogged` read of the address it was given last: where its `@` is, where its key ends, its hash, whether it had upper case. */
+let lkAt: i32 = 0;
+let lkKeyEnd: i32 = 0;
+let lkHash: u32 = 0;
+let lkUpper: bool = false;
+
 /**
- * A recipient as a Postfix `to=<…>` logged it (the `length` bytes at scratch), normalised as
+ * A recipient as a Postfix `to=<…>` logged it (the `length` bytes at `p`), normalised as
  * normaliseAddress normalises it: the domain (after the last `@`, without one final dot)
  * lower-cased, the local part kept. Read here only when that is all it does — printable ASCII, no
  * `<`, no `rfc822;` type, no IMCEAEX address (a legacy DN, which the caller reports), within the
- * length cap — else FALLBACK; DROPPED without a domain. Returns the recipient's number; its
- * domain's is `lastDomain()`.
+ * length cap — else FALLBACK; DROPPED without a domain. Returns the recipient's number (its
+ * domain's is `lastDomain()`), or UNKNOWN when it has none yet: its key is then in keyBuf and
+ * `find` left the slot it goes in. Looks only, so that a batch of lines can be looked up ahead of
+ * the order in which their recipients are numbered (see postfix-scan.ts RESOLVE).
  */
-export function logged(length: i32): i32 {
-  const p = scratchAt;
+export function lookupLogged(p: usize, length: i32): i32 {
   if (length > MAX_ADDRESS || length == 0) return FALLBACK;
   let at: i32 = -1;
   let upper = false;
@@ -291,18 +302,48 @@ export function logged(length: i32): i32 {
     store<u8>(keyBuf + <usize>i, c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
   }
   const h = hashBytes(keyBuf, domainEnd, 0);
+  lkAt = at; lkKeyEnd = domainEnd; lkHash = h; lkUpper = upper;
   const rec = find(keyBuf, domainEnd, h, -1);
-  if (rec != 0) {
-    lastDomainId = load<i32>(rec + 4);
-    return load<i32>(rec + 16);
+  if (rec == 0) return UNKNOWN;
+  lastDomainId = load<i32>(rec + 4);
+  return load<i32>(rec + 16);
+}
+
+/**
+ * Where the slot lies that lookupLogged reads first for the same bytes (found without its checks;
+ * 0 when it would read none). A lookup is two reads far apart in tables of megabytes, and one at a
+ * time they wait on memory in turn: a batch of lookups first reads all their slots, then all their
+ * records, each read independent of the others, so the memory fetches them together
+ * (postfix-scan.ts numberSent).
+ */
+export function slotOfLogged(p: usize, length: i32): usize {
+  if (length <= 0 || length > MAX_ADDRESS) return 0;
+  let keyEnd = length;
+  if (load<u8>(p + <usize>(length - 1)) == 0x2e) keyEnd--;
+  for (let i: i32 = 0; i < keyEnd; i++) {
+    const c = load<u8>(p + <usize>i);
+    store<u8>(keyBuf + <usize>i, c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
   }
+  return rSlots + (<usize>(hashBytes(keyBuf, keyEnd, 0) & rMask) << 3);
+}
+
+/** As lookupLogged, but a recipient not numbered yet is numbered (with its domain, when that is new too). */
+export function loggedAt(p: usize, length: i32): i32 {
+  const found = lookupLogged(p, length);
+  if (found != UNKNOWN) return found;
+  const at = lkAt, domainEnd = lkKeyEnd, h = lkHash;
   const d = domainOf(keyBuf + <usize>(at + 1), domainEnd - at - 1);
   lastDomainId = d;
-  if (!upper) return insert(h, d, true, keyBuf, domainEnd, 0, 0);
+  if (!lkUpper) return insert(h, d, true, keyBuf, domainEnd, 0, 0);
   memory.copy(spellBuf, p, <usize>(at + 1));
   memory.copy(spellBuf + <usize>(at + 1), keyBuf + <usize>(at + 1), <usize>(domainEnd - at - 1));
   // Upper case only in the domain: the spelling is the key.
   return insert(h, d, true, keyBuf, domainEnd, spellBuf, sameBytes(spellBuf, keyBuf, at) ? 0 : domainEnd);
+}
+
+/** loggedAt for the `length` bytes at scratch. */
+export function logged(length: i32): i32 {
+  return loggedAt(scratchAt, length);
 }
 
 export function lastDomain(): i32 { return lastDomainId; }

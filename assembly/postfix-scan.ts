@@ -35,6 +35,8 @@
  * line would have made it.
  */
 
+import { alloc, hashBytes, init, lastDomain, lookupLogged, sameBytes, slotOfLogged } from './ledger';
+
 /** Record kinds. */
 const SLOW: i32 = 0;
 const INFO: i32 = 1;
@@ -54,6 +56,14 @@ const WHOLE: i32 = 0x400;
 const CLAIM_SENT: u32 = 1;
 const ELIDE: u32 = 2;
 const CLAIM_DELIVERED: u32 = 4;
+/** SENT records get their relay's number (F_RELAY_ID; see relayId). */
+const RELAY_IDS: u32 = 8;
+/**
+ * SENT records get their recipient's number in the ledger of this instance (F_RECIPIENT, F_DOMAIN;
+ * see ledger.ts lookupLogged): looked up here, a batch at a time, not numbered — JavaScript numbers
+ * the new ones as it reaches them, in line order.
+ */
+const RESOLVE: u32 = 16;
 
 /** Lines after a MESSAGE_ID line looked through for the rest of its message. */
 const LOOKAHEAD: i32 = 32;
@@ -83,7 +93,12 @@ const F_SKIPPED_SENT = 18;
 /** SENT with CLAIM_DELIVERED: the relay's value. */
 const F_RELAY = 19;
 const F_RELAY_END = 20;
-export const RECORD_FIELDS: i32 = 21;
+/** RELAY_IDS: the relay's number, or -1. */
+const F_RELAY_ID = 21;
+/** RESOLVE: the recipient's number, or ledger.ts FALLBACK, DROPPED, UNKNOWN; and its domain's number. */
+const F_RECIPIENT = 22;
+const F_DOMAIN = 23;
+export const RECORD_FIELDS: i32 = 24;
 
 /** Lines longer than this go to the parser (which also cuts over-long ones). */
 const MAX_CLAIMED_LINE: i32 = 8192;
@@ -107,14 +122,27 @@ let scopeInstance: i32 = 0;
 let scopeInstanceEnd: i32 = 0;
 let scopeKnown: bool = false;
 
-/** Memory for `inputBytes` of input and `records` records; returns the input's offset. */
+let inputCapacity: i32 = 0;
+
+/**
+ * Memory for `inputBytes` of input and `records` records; returns the input's offset. An instance
+ * serves one input after the other (the correlator's, see RESOLVE): asked again for no more, it
+ * gives the same memory. A scan allocates nothing after: the memory grows only where the ledger
+ * numbers recipients.
+ */
 export function reserve(inputBytes: i32, records: i32): usize {
-  inputBase = (__heap_base + 15) & ~15;
-  recordBase = (inputBase + <usize>inputBytes + 64 + 15) & ~15;
+  if (inputBase != 0 && inputBytes <= inputCapacity && records <= recordCapacity) return inputBase;
+  // 64 bytes after the input: `at` and the SIMD loops read a little past a range's end.
+  inputBase = alloc((<usize>inputBytes + 64 + 15) & ~<usize>15);
+  recordBase = alloc(<usize>records * RECORD_FIELDS * 4);
+  inputCapacity = inputBytes;
   recordCapacity = records;
-  const need = recordBase + <usize>records * RECORD_FIELDS * 4;
-  const have = <usize>memory.size() << 16;
-  if (need > have) memory.grow(<i32>((need - have + 0xffff) >> 16));
+  if (relaySlots == 0) {
+    const bytes = (<usize>1 << RELAY_SLOT_BITS) * 8;
+    relaySlots = alloc(bytes);
+    memory.fill(relaySlots, 0, bytes);
+    relayRecords = alloc(RELAY_BYTES);
+  }
   return inputBase;
 }
 
@@ -294,6 +322,7 @@ export function countNewlines(p: i32, end: i32): i32 {
 let rec: usize = 0;
 
 @inline function put(field: i32, v: i32): void { store<i32>(rec + (<usize>field << 2), v); }
+@inline function got(field: i32): i32 { return load<i32>(rec + (<usize>field << 2)); }
 
 /** Writes the stamp and envelope fields of the current record. */
 function putEnvelope(host: i32, hostEnd: i32, program: i32, programEnd: i32): void {
@@ -548,7 +577,89 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
   }
   nextPos = p;
   nextLine = ln;
+  if ((flags & (RELAY_IDS | RESOLVE)) != 0) numberSent(n, flags);
   return n;
+}
+
+/** The numbers RELAY_IDS and RESOLVE ask for, in the scan's SENT records. */
+function numberSent(n: i32, flags: u32): void {
+  if ((flags & RESOLVE) != 0) {
+    init();
+    // The ledger's memory read ahead, a pass at a time (see ledger.ts slotOfLogged): the slots, then
+    // the records (F_RECIPIENT and F_DOMAIN hold them meanwhile).
+    for (let r: i32 = 0; r < n; r++) {
+      rec = recordBase + <usize>r * RECORD_FIELDS * 4;
+      if ((load<i32>(rec) & 0xff) != SENT) continue;
+      const value = got(F_VALUE);
+      put(F_RECIPIENT, <i32>slotOfLogged(inputBase + <usize>value, got(F_VALUE_END) - value));
+    }
+    for (let r: i32 = 0; r < n; r++) {
+      rec = recordBase + <usize>r * RECORD_FIELDS * 4;
+      if ((load<i32>(rec) & 0xff) != SENT) continue;
+      const slot = <usize>got(F_RECIPIENT);
+      put(F_DOMAIN, slot == 0 ? 0 : <i32>load<u32>(slot));
+    }
+    let touched: u32 = 0;
+    for (let r: i32 = 0; r < n; r++) {
+      rec = recordBase + <usize>r * RECORD_FIELDS * 4;
+      if ((load<i32>(rec) & 0xff) != SENT) continue;
+      const record = <usize>got(F_DOMAIN);
+      if (record != 0) touched ^= load<u32>(record + 8);
+    }
+    lastTouched = touched;
+  }
+  for (let r: i32 = 0; r < n; r++) {
+    rec = recordBase + <usize>r * RECORD_FIELDS * 4;
+    if ((load<i32>(rec) & 0xff) != SENT) continue;
+    if ((flags & RELAY_IDS) != 0) put(F_RELAY_ID, relayId(got(F_RELAY), got(F_RELAY_END)));
+    if ((flags & RESOLVE) != 0) {
+      const value = got(F_VALUE);
+      put(F_RECIPIENT, lookupLogged(inputBase + <usize>value, got(F_VALUE_END) - value));
+      put(F_DOMAIN, lastDomain());
+    }
+  }
+}
+
+/** What the lookups' first pass read (kept, so that its reads are not optimised away). */
+let lastTouched: u32 = 0;
+
+/**
+ * Relays numbered by their bytes (`relay=` values: a domain's MX host, its address and port), so
+ * that JavaScript keeps each one's answering host in an array instead of making the relay's string
+ * for a map, a delivery at a time. At most MAX_RELAYS; after, -1.
+ */
+const MAX_RELAYS: i32 = 10_000;
+/** Open addressing: a slot holds its relay's hash << 32 | its record's offset (0: empty); a record is [length i32, number i32, bytes]. */
+const RELAY_SLOT_BITS: i32 = 15;
+/** Room for the relays' records, taken with the scanner's memory (see reserve): relays past it get no number either. */
+const RELAY_BYTES: usize = 1 << 20;
+let relaySlots: usize = 0;
+let relayRecords: usize = 0;
+let relayUsed: usize = 0;
+let relayCount: i32 = 0;
+
+function relayId(start: i32, end: i32): i32 {
+  const p = inputBase + <usize>start, length = end - start;
+  const h = hashBytes(p, length, 0x2545f491);
+  const mask: u32 = (1 << RELAY_SLOT_BITS) - 1;
+  let i = h & mask;
+  while (true) {
+    const slot = load<u64>(relaySlots + (<usize>i << 3));
+    if (slot == 0) break;
+    const r = <usize>(<u32>slot);
+    if (<u32>(slot >> 32) == h && load<i32>(r) == length && sameBytes(r + 8, p, length)) return load<i32>(r + 4);
+    i = (i + 1) & mask;
+  }
+  const size: usize = (<usize>length + 15) & ~(<usize>7); // 8 bytes of header, 8-byte aligned
+  if (relayCount == MAX_RELAYS || relayUsed + size > RELAY_BYTES) return -1;
+  const id = relayCount++;
+  const r = relayRecords + relayUsed;
+  relayUsed += size;
+  store<i32>(r, length);
+  store<i32>(r + 4, id);
+  memory.copy(r + 8, p, <usize>length);
+  store<u64>(relaySlots + (<usize>i << 3), (<u64>h << 32) | <u64>r);
+  return id;
 }
 
 /**

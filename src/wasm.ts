@@ -1,6 +1,7 @@
 /**
- * The WebAssembly modules built by `npm run build` from assembly/ (scripts/build-wasm.mjs), loaded
- * next to the JavaScript that uses them, and the parts of the APIs used with them.
+ * The WebAssembly module built by `npm run build` from assembly/ (scripts/build-wasm.mjs: the line
+ * scanner and the recipient ledger, assembly/engine.ts), loaded next to this file, and the parts
+ * of the APIs used with it.
  */
 
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,24 @@ export function compileWasm(url: URL, what: string): WebAssembly.Module {
     throw new Error(`${what} ${url.pathname} is missing: run 'npm run build'`);
   }
   return new WebAssembly.Module(bytes);
+}
+
+/** The ledger's `logged` (assembly/ledger.ts): bytes that are not an address read as normaliseAddress reads it (read them as a string). */
+export const LOGGED_FALLBACK = -1;
+/** The ledger's `logged`: an address without a domain (a delivery the correlator drops). */
+export const LOGGED_DROPPED = -2;
+/** The scanner's lookup (ReadOptions.deliveryLedger): an address `logged` reads, of a recipient not numbered yet. */
+export const LOGGED_UNKNOWN = -3;
+
+let engine: WebAssembly.Module | undefined;
+
+/**
+ * A new instance of the module (compiled once per thread). Each wrapper (LineScanner,
+ * RecipientLedger) reads the exports it uses; one instance may serve both (see engine.ts).
+ */
+export function newEngine(): WebAssembly.Instance {
+  engine ??= compileWasm(new URL('./engine.wasm', import.meta.url), 'the WebAssembly module');
+  return new WebAssembly.Instance(engine, {});
 }
 
 declare module 'node:buffer' {

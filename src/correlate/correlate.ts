@@ -8,6 +8,7 @@
 import { MAX_REFUSALS_PER_RECIPIENT, MAX_SHARED_VALUES } from '../limits.js';
 import { DeliveryTimesTable } from './deliveries.js';
 import { LOGGED_DROPPED, RecipientLedger } from './ledger.js';
+import type { DeliveryLedger } from '../ingest/reader.js';
 import { detach, Interner } from '../text.js';
 import { hostKey, namesLegacyDn } from '../ingest/event.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
@@ -148,16 +149,24 @@ export class Correlator {
     this.deliveredTo(d, this.recipient(d, recipient), t, ref, legacyDn);
   }
 
-  /**
-   * A Postfix delivery whose recipient is still bytes [start, end) of its line (inside `to=<…>`;
-   * ReadOptions.onDeliveredLogged). False when the ledger leaves those bytes to `delivered`.
-   */
-  deliveredLogged(t: number, bytes: Uint8Array, start: number, end: number, ref: HostRef): boolean {
-    const id = this.ledger.logged(bytes, start, end);
-    if (id < 0) return id === LOGGED_DROPPED;
-    const ledgerId = this.ledger.lastDomain();
-    this.deliveredTo(this.byLedgerId[ledgerId] ?? this.domain(this.ledger.domainName(ledgerId)), id, t, ref, false);
-    return true;
+  /** The ledger, for a Postfix scanner that finds deliveries' recipients in it (ReadOptions.deliveryLedger). */
+  deliveryLedger(): DeliveryLedger {
+    const ledger = this.ledger;
+    return {
+      instance: ledger.instance,
+      numbered: (t, id, domain, ref) => this.deliveredTo(this.ledgerDomain(domain), id, t, ref, false),
+      logged: (t, offset, length, ref) => {
+        const id = ledger.loggedAt(offset, length);
+        if (id < 0) return id === LOGGED_DROPPED;
+        this.deliveredTo(this.ledgerDomain(ledger.lastDomain()), id, t, ref, false);
+        return true;
+      },
+    };
+  }
+
+  /** The state of the ledger's domain number `id` (made when the ledger numbered it first). */
+  private ledgerDomain(id: number): DomainState {
+    return this.byLedgerId[id] ?? this.domain(this.ledger.domainName(id));
   }
 
   private deliveredTo(d: DomainState, id: number, t: number, ref: HostRef, legacyDn: boolean): void {

@@ -15,11 +15,11 @@ export interface AnalyzeResult extends Analysis {
 export async function analyze(names: readonly string[], context: MigrationContext, options: ReadEventsOptions & Window = {}): Promise<AnalyzeResult> {
   const correlator = new Correlator(context);
   // Deliveries come reduced where a reader can (Postfix): nine in ten events, and the correlator keeps
-  // only their time, recipient and host — from the Postfix scanner with the recipient as the bytes logged.
+  // only their time, recipient and host — from the Postfix scanner with the recipient found in the ledger.
   const stream = readEventBatches(names, {
     ...options,
     onDelivered: (t, r, dom, h, legacy) => correlator.delivered(t, r, dom, h, legacy),
-    onDeliveredLogged: (t, bytes, start, end, h) => correlator.deliveredLogged(t, bytes, start, end, h),
+    deliveryLedger: correlator.deliveryLedger(),
   });
   for await (const batch of stream) for (const e of batch) correlator.add(e);
   const analysis = correlator.finish({ since: options.since, until: options.until });

@@ -7,7 +7,7 @@
  * (ASCII as it is), and the bytes are read only where normaliseAddress would read them the same.
  */
 
-import { compileWasm } from '../wasm.js';
+import { newEngine } from '../wasm.js';
 
 interface LedgerExports {
   memory: WebAssembly.Memory;
@@ -16,6 +16,7 @@ interface LedgerExports {
   domain(length: number): number;
   recipient(domain: number, keyLength: number, spellLength: number): number;
   logged(length: number): number;
+  loggedAt(offset: number, length: number): number;
   lastDomain(): number;
   recipients(): number;
   domains(): number;
@@ -26,25 +27,20 @@ interface LedgerExports {
   domainLength(id: number): number;
 }
 
-/** `logged`: bytes that are not an address read as normaliseAddress reads it (read them as a string). */
-export const LOGGED_FALLBACK = -1;
-/** `logged`: an address without a domain (a delivery the correlator drops). */
-export const LOGGED_DROPPED = -2;
+export { LOGGED_DROPPED, LOGGED_FALLBACK, LOGGED_UNKNOWN } from '../wasm.js';
 
 const ASCII = /^[\x00-\x7f]*$/;
 /** The first byte of a key that is not ASCII: its UTF-16LE code units follow (so equal strings, and only they, have equal bytes). */
 const WIDE = 0xff;
-
-let compiled: WebAssembly.Module | undefined;
 
 export class RecipientLedger {
   private readonly wasm: LedgerExports;
   /** The module's memory; a new view after it grows. */
   private mem: Buffer;
 
-  constructor() {
-    compiled ??= compileWasm(new URL('./ledger.wasm', import.meta.url), 'the recipient ledger');
-    this.wasm = new WebAssembly.Instance(compiled, {}).exports as unknown as LedgerExports;
+  /** `instance`: the module instance the ledger lives in (a line scanner may run in it too, see wasm.ts). */
+  constructor(readonly instance: WebAssembly.Instance = newEngine()) {
+    this.wasm = instance.exports as unknown as LedgerExports;
     this.wasm.init();
     this.mem = Buffer.from(this.wasm.memory.buffer);
   }
@@ -74,6 +70,11 @@ export class RecipientLedger {
     // A loop: a few dozen bytes, where Buffer#copy's own checks would cost more.
     for (let i = 0; i < n; i++) mem[at + i] = bytes[start + i]!;
     return this.wasm.logged(n);
+  }
+
+  /** As `logged`, for the `length` bytes at `offset` of the instance's own memory (a line scanner's input). */
+  loggedAt(offset: number, length: number): number {
+    return this.wasm.loggedAt(offset, length);
   }
 
   lastDomain(): number {

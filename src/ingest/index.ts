@@ -24,7 +24,7 @@ import { dsnReader, readMessages } from './dsn/index.js';
 import { wholeMessage } from './dsn/mailbox.js';
 import { exchangeTrackingReader } from './exchange-tracking.js';
 import { exchangeTraceReader } from './exchange-trace.js';
-import { newStats, type DeliverySink, type LoggedDeliverySink, type InputStats, type ReadContext, type Reader, type RunState } from './reader.js';
+import { newStats, type DeliveryLedger, type DeliverySink, type InputStats, type ReadContext, type Reader, type RunState } from './reader.js';
 
 /** Readers in detection order: the most specific signatures first. */
 export const READERS: readonly Reader[] = [eventsReader, syslogReader, eximReader, exchangeTrackingReader, exchangeTraceReader, dsnReader];
@@ -50,8 +50,8 @@ export interface ReadEventsOptions {
   keepClasses?: ReadonlySet<BounceClass>;
   /** Deliveries handed over instead of built as events (see ReadOptions.onDelivered). */
   onDelivered?: DeliverySink;
-  /** Deliveries handed over with their recipient as bytes (see ReadOptions.onDeliveredLogged), where a reader reads in order. */
-  onDeliveredLogged?: LoggedDeliverySink;
+  /** The correlator's ledger, where a reader reading in order finds deliveries' recipients itself (see ReadOptions.deliveryLedger). */
+  deliveryLedger?: DeliveryLedger;
   /** Threads reading a large plain Postfix log in ranges (`readRenderedEvents`, and with `onDelivered`); 1: in order. */
   threads?: number;
   /** Range size and the file size from which ranges are read (tests); how each file was read (tests, bench). */
@@ -139,7 +139,7 @@ function readContext(source: InputSource, env: ReadEnv, stats: InputStats, refer
   const { options } = env;
   return {
     file: source.name, run: env.run, stats, tz: options.tz ?? 'UTC', year: options.year, dateOrder: options.dateOrder,
-    classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, onDeliveredLogged: options.onDeliveredLogged, referenceTime: reference.referenceTime, referenceFrom: reference.referenceFrom,
+    classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, deliveryLedger: options.deliveryLedger, referenceTime: reference.referenceTime, referenceFrom: reference.referenceFrom,
   };
 }
 
@@ -253,7 +253,7 @@ interface AloneResult {
  * recognised it. Progress is counted by the caller.
  */
 async function readAlone(source: InputSource, prefetched: Prefetched, options: ReadEventsOptions, classifier: Classifier): Promise<AloneResult> {
-  const env: ReadEnv = { options: { ...options, progress: undefined, onDelivered: undefined, onDeliveredLogged: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
+  const env: ReadEnv = { options: { ...options, progress: undefined, onDelivered: undefined, deliveryLedger: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
   const events: DeliveryEvent[] = [];
   // Most bounce files are one message, read here without the chunk, line and message streams.
   const whole = prefetched.bytes.length <= (options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES) ? wholeMessage(prefetched.bytes) : undefined;

@@ -17,17 +17,15 @@ import { handOverNormalised, normaliseHostRef } from './event.js';
 import { parseRelay } from './postfix.js';
 import { SyslogLines } from './syslog-lines.js';
 import { omits, type ReadContext } from './reader.js';
-import { compileWasm } from '../wasm.js';
+import { LOGGED_FALLBACK, LOGGED_UNKNOWN, newEngine } from '../wasm.js';
 
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
 const SLOW = 0, INFO = 1, SENDER = 2, MESSAGE_ID = 3, REMOVED = 4, SENT = 5;
 const SAME_SCOPE = 0x100, NOT_ASCII = 0x200, WHOLE = 0x400;
-const CLAIM_SENT = 1, ELIDE = 2, CLAIM_DELIVERED = 4;
+const CLAIM_SENT = 1, ELIDE = 2, CLAIM_DELIVERED = 4, RELAY_IDS = 8, RESOLVE = 16;
 const F_KIND = 0, F_LINE = 1, F_START = 2, F_END = 3, F_MONTH = 4, F_DAY = 5, F_HOUR = 6, F_MINUTE = 7, F_SECOND = 8;
 const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17, F_SKIPPED_SENT = 18, F_RELAY = 19, F_RELAY_END = 20;
-
-/** Relays whose answering host a session keeps (a relay names one of a few MX hosts per domain). */
-const MAX_RELAYS_KEPT = 10_000;
+const F_RELAY_ID = 21, F_RECIPIENT = 22, F_DOMAIN = 23;
 
 /** Events handed on at once, at most (see ScanSession.body). */
 const MAX_BATCH_EVENTS = 512;
@@ -56,57 +54,71 @@ interface ScanExports {
   resetRange(): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-
-/** The compiled scanner (next to this file, built by `npm run build`); compiled once per thread. */
-function scanModule(): WebAssembly.Module {
-  compiled ??= compileWasm(new URL('./postfix-scan.wasm', import.meta.url), 'the line scanner');
-  return compiled;
-}
-
 /**
- * One scanner instance with room for ranges of up to `maxBytes`: an area it copies a range into,
- * and `slots` more that a caller may read ranges into itself (slot), which are scanned in place.
+ * A scanner with room for ranges of up to `maxBytes`: an area it copies a range into, and `slots`
+ * more that a caller may read ranges into itself (slot), which are scanned in place. It runs in
+ * `instance` (one of its own unless given: a correlator's, see ReadOptions.deliveryLedger).
  */
 export class LineScanner {
   private readonly exports: ScanExports;
-  /** The scanner's input areas and its records, views of its memory (which does not grow after). */
-  private readonly input: Buffer;
-  private readonly records: Int32Array;
+  /**
+   * The scanner's input areas and its records, views of its memory. The memory grows where the
+   * instance's ledger numbers recipients (a correlator's), which detaches them: see views().
+   */
+  private input: Buffer;
+  private records: Int32Array;
+  private readonly base: number;
   private readonly fields: number;
   /** Lines of the last read: read by the parser, claimed and recorded, claimed and only counted. */
   readonly counts = { slow: 0, claimed: 0, skipped: 0 };
 
-  constructor(readonly maxBytes: number, readonly slots = 0) {
-    this.exports = new WebAssembly.Instance(scanModule(), {}).exports as unknown as ScanExports;
-    const base = this.exports.reserve(maxBytes * (1 + slots), RECORDS);
+  constructor(readonly maxBytes: number, readonly slots = 0, readonly instance: WebAssembly.Instance = newEngine()) {
+    this.exports = instance.exports as unknown as ScanExports;
+    this.base = this.exports.reserve(maxBytes * (1 + slots), RECORDS);
     this.fields = this.exports.RECORD_FIELDS.value as number;
-    this.input = Buffer.from(this.exports.memory.buffer, base, maxBytes * (1 + slots));
-    this.records = new Int32Array(this.exports.memory.buffer, this.exports.records(), RECORDS * this.fields);
+    this.input = this.records = undefined!;
+    this.views();
   }
 
-  /** Slot `i` (0 ≤ i < slots): memory to read a range into, scanned there without a copy. */
+  /**
+   * The input areas and the records, as views of the memory as it is now: made again after it grew
+   * (a detached view has length 0). Taken again after anything that may number a recipient.
+   */
+  views(): { input: Buffer; records: Int32Array } {
+    if (this.records === undefined || this.records.length === 0) {
+      const buffer = this.exports.memory.buffer;
+      this.input = Buffer.from(buffer, this.base, this.maxBytes * (1 + this.slots));
+      this.records = new Int32Array(buffer, this.exports.records(), RECORDS * this.fields);
+    }
+    return { input: this.input, records: this.records };
+  }
+
+  /**
+   * Slot `i` (0 ≤ i < slots): memory to read a range into, scanned there without a copy. For a
+   * scanner in an instance of its own, whose memory never grows.
+   */
   slot(i: number): Buffer {
     if (!(i >= 0 && i < this.slots)) throw new RangeError(`no slot ${i} of ${this.slots}`);
-    return this.input.subarray((1 + i) * this.maxBytes, (2 + i) * this.maxBytes);
+    return this.views().input.subarray((1 + i) * this.maxBytes, (2 + i) * this.maxBytes);
   }
 
   /** The offset of `bytes` in the input areas when it lies there, else -1. */
   offsetOf(bytes: Buffer): number {
-    const at = bytes.byteOffset - this.input.byteOffset;
-    return bytes.buffer === this.input.buffer && at >= 0 && at + bytes.length <= this.input.length ? at : -1;
+    const { input } = this.views();
+    const at = bytes.byteOffset - input.byteOffset;
+    return bytes.buffer === input.buffer && at >= 0 && at + bytes.length <= input.length ? at : -1;
   }
 
-  /** What a ScanSession works with. */
+  /** What a ScanSession works with (views() again after the memory may have grown). */
   parts(): { input: Buffer; records: Int32Array; fields: number; counts: LineScanner['counts']; wasm: ScanExports } {
-    return { input: this.input, records: this.records, fields: this.fields, counts: this.counts, wasm: this.exports };
+    return { ...this.views(), fields: this.fields, counts: this.counts, wasm: this.exports };
   }
 
   /** Lines in `bytes` as splitLines numbers them (a last line without a newline counts). */
   countLines(bytes: Buffer): number {
     if (bytes.length === 0) return 0;
     let at = this.offsetOf(bytes);
-    if (at < 0) { bytes.copy(this.input); at = 0; }
+    if (at < 0) { bytes.copy(this.views().input); at = 0; }
     return this.exports.countNewlines(at, at + bytes.length) + (bytes[bytes.length - 1] === 0x0a ? 0 : 1);
   }
 
@@ -146,13 +158,15 @@ export class ScanSession {
   private scope = '';
   private readonly inOrder: boolean;
   private readonly flags: number;
-  /** Answering hosts of remote relays, by the relay's value (see answeredBy). */
-  private readonly relays = new Map<string, HostRef>();
+  /** Answering hosts by the scanner's relay number; null: not remote (see answeredBy). */
+  private readonly relayRefs: (HostRef | null | undefined)[] = [];
 
   constructor(private readonly scanner: LineScanner, private readonly ctx: ReadContext, private readonly lineStats: LineStats) {
     this.lines = new SyslogLines(ctx);
     this.inOrder = ctx.onDelivered !== undefined;
-    this.flags = omits(ctx, 'none') ? CLAIM_SENT : ctx.onDelivered ? CLAIM_DELIVERED : 0;
+    // The ledger's lookup where the scanner runs in the ledger's instance.
+    const resolve = ctx.deliveryLedger?.instance === scanner.instance ? RESOLVE : 0;
+    this.flags = omits(ctx, 'none') ? CLAIM_SENT : ctx.onDelivered ? CLAIM_DELIVERED | RELAY_IDS | resolve : 0;
     const counts = scanner.counts;
     counts.slow = counts.claimed = counts.skipped = 0;
   }
@@ -175,10 +189,14 @@ export class ScanSession {
   *body(bytes: Buffer, first: number): Generator<DeliveryEvent[], number> {
     const scanner = this.scanner;
     if (bytes.length > scanner.maxBytes) throw new Error(`${bytes.length} bytes are more than the scanner's ${scanner.maxBytes}`);
-    const { input, records, fields, counts, wasm } = scanner.parts();
+    const { fields, counts, wasm } = scanner.parts();
+    // Views of the scanner's memory, taken again wherever a recipient may have been numbered since
+    // (a delivery handed over, the consumer of a batch of events): the memory may have grown.
+    let { input, records } = scanner.views();
     const { lines, lineStats, flags, inOrder } = this;
     const { clock, postfix } = lines;
-    const { stats, onDeliveredLogged } = this.ctx;
+    const { stats, deliveryLedger } = this.ctx;
+    const claimDelivered = (flags & CLAIM_DELIVERED) !== 0, resolved = (flags & RESOLVE) !== 0;
     let at = scanner.offsetOf(bytes);
     if (at < 0) { bytes.copy(input); at = 0; }
     // What the scanner knew of the lines before (the month, the host) was of other bytes.
@@ -190,15 +208,17 @@ export class ScanSession {
       pos = wasm.scanEnd();
       line = wasm.scanLine();
       for (let r = 0, o = 0; r < n; r++, o += fields) {
+        if (records.length === 0) ({ input, records } = scanner.views());
         const kindField = records[o + F_KIND]!;
         const kind = kindField & 0xff;
         if (kind === SLOW) {
           counts.slow++;
-          if (inOrder && this.out.length) { yield this.out; this.out = []; }
+          if (inOrder && this.out.length) { yield this.out; this.out = []; ({ input, records } = scanner.views()); }
           const text = lineText(input, records[o + F_START]!, records[o + F_END]!, (kindField & NOT_ASCII) === 0, lineStats);
+          const skipped = records[o + F_SKIPPED]!, skippedSent = records[o + F_SKIPPED_SENT]!;
           if (!lines.read(text, first + records[o + F_LINE]!, this.out)) {
             // Stopped (an Exim line in a range): the counters as the lines before it left them.
-            this.countSkipped(records[o + F_SKIPPED]!, records[o + F_SKIPPED_SENT]!);
+            this.countSkipped(skipped, skippedSent);
             this.stopped = true;
             return line;
           }
@@ -227,11 +247,17 @@ export class ScanSession {
           if (key) postfix.queue.forget(key, input.latin1Slice(valueStart, valueEnd));
           stats.eventRecords++;
           stats.events++;
-          if (flags === CLAIM_DELIVERED) {
-            if (this.out.length) { yield this.out; this.out = []; }
+          if (claimDelivered) {
             const time = clock.toUtc(records[o + F_MONTH]!, records[o + F_DAY]!, records[o + F_HOUR]!, records[o + F_MINUTE]!, records[o + F_SECOND]!, 0);
             const answeredBy = this.answeredBy(input, records, o);
-            if (!onDeliveredLogged?.(time, input, valueStart, valueEnd, answeredBy)) handOverNormalised(this.ctx.onDelivered!, time, input.latin1Slice(valueStart, valueEnd), answeredBy, undefined);
+            // Looked up when scanned; a recipient new then may have been numbered since (by a line before), which `logged` finds.
+            const found = resolved ? records[o + F_RECIPIENT]! : LOGGED_FALLBACK, domain = records[o + F_DOMAIN]!;
+            // The events of the lines before go first.
+            if (this.out.length) { yield this.out; this.out = []; ({ input, records } = scanner.views()); }
+            if (found >= 0) deliveryLedger!.numbered(time, found, domain, answeredBy);
+            else if (found === LOGGED_UNKNOWN ? !deliveryLedger!.logged(time, input.byteOffset + valueStart, valueEnd - valueStart, answeredBy) : found === LOGGED_FALLBACK) {
+              handOverNormalised(this.ctx.onDelivered!, time, input.latin1Slice(valueStart, valueEnd), answeredBy, undefined);
+            }
           }
           continue;
         }
@@ -248,18 +274,17 @@ export class ScanSession {
 
   /**
    * Who answered a SENT record's delivery (CLAIM_DELIVERED: its reply names no host), normalised
-   * as handOverDelivery would: the relay when remote (kept per relay), else the logging host.
+   * as handOverDelivery would: the relay when remote (kept per relay number), else the logging host.
    */
   private answeredBy(input: Buffer, records: Int32Array, o: number): HostRef {
-    const relay = input.latin1Slice(records[o + F_RELAY]!, records[o + F_RELAY_END]!);
-    let ref = this.relays.get(relay);
+    const id = records[o + F_RELAY_ID]!;
+    let ref = id >= 0 ? this.relayRefs[id] : undefined;
     if (ref === undefined) {
-      const r = parseRelay(relay);
-      if (!r.remote) return normaliseHostRef({ host: input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!) });
-      ref = normaliseHostRef({ host: r.host, ip: r.ip });
-      if (this.relays.size < MAX_RELAYS_KEPT) this.relays.set(relay, ref);
+      const r = parseRelay(input.latin1Slice(records[o + F_RELAY]!, records[o + F_RELAY_END]!));
+      ref = r.remote ? normaliseHostRef({ host: r.host, ip: r.ip }) : null;
+      if (id >= 0) this.relayRefs[id] = ref;
     }
-    return ref;
+    return ref ?? normaliseHostRef({ host: input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!) });
   }
 
   /** Lines the scanner only counted: INFO and a whole message's lines but its removal (nonEvents), and its `status=sent` lines (events). */
@@ -291,7 +316,8 @@ const CHUNK_SCAN_BYTES = READ_CHUNK_BYTES;
  * syslogReader.read reads them. Lines end in LF (the caller reads bare-CR input by lines).
  */
 export async function* readSyslogChunks(chunks: AsyncIterable<Buffer>, ctx: ReadContext, lineStats: LineStats): AsyncGenerator<DeliveryEvent[]> {
-  const session = new ScanSession(new LineScanner(CHUNK_SCAN_BYTES), ctx, lineStats);
+  // In the correlator's instance where it takes deliveries (its ledger then looks recipients up as they are scanned).
+  const session = new ScanSession(new LineScanner(CHUNK_SCAN_BYTES, 0, ctx.deliveryLedger?.instance), ctx, lineStats);
   let next = 1;
   for await (const cut of cutLines(chunks, lineStats, MAX_LINE_BYTES, 0x0a)) {
     if (cut.kind === 'line') {

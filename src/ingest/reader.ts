@@ -87,8 +87,8 @@ export interface ReadOptions {
    * deliveries. Counted as read all the same (`OMITTED`). Called in input order.
    */
   onDelivered?: DeliverySink;
-  /** Where a Postfix reader may hand a delivery whose recipient is still its line's bytes, before onDelivered (see LoggedDeliverySink). */
-  onDeliveredLogged?: LoggedDeliverySink;
+  /** Where a Postfix reader reading in order may find a delivery's recipient itself, before onDelivered (see DeliveryLedger). */
+  deliveryLedger?: DeliveryLedger;
 }
 
 /**
@@ -99,12 +99,22 @@ export interface ReadOptions {
 export type DeliverySink = (time: number, recipient: string, domain: string, answeredBy: HostRef, legacyDn: boolean) => void;
 
 /**
- * A delivery whose recipient is bytes [start, end) of its log line as logged (inside `to=<…>`; the
- * bytes are the caller's, valid during the call) and whose reply names nothing of a legacy DN; the
- * answering host normalised. Returns false when the consumer leaves it to DeliverySink, with the
- * recipient as a string: a consumer that reads the bytes must read them as normaliseAddress would.
+ * The correlator's recipient ledger (correlate/ledger.ts), for a Postfix line scanner that runs in
+ * its WebAssembly instance (wasm.ts): the scanner looks each delivery's recipient up where the
+ * line's bytes lie, and hands it over by number. For deliveries whose reply names nothing of a
+ * legacy DN; the answering host normalised.
  */
-export type LoggedDeliverySink = (time: number, bytes: Uint8Array, start: number, end: number, answeredBy: HostRef) => boolean;
+export interface DeliveryLedger {
+  readonly instance: WebAssembly.Instance;
+  /** A delivery to the ledger's recipient number `recipient`, of its domain number `domain`. */
+  numbered(time: number, recipient: number, domain: number, answeredBy: HostRef): void;
+  /**
+   * A delivery to the `length` bytes at `offset` of the instance's memory (inside `to=<…>`), a
+   * recipient the lookup did not find: numbered now. False when the ledger leaves it to
+   * DeliverySink, with the recipient as a string (see ledger.ts `logged`).
+   */
+  logged(time: number, offset: number, length: number, answeredBy: HostRef): boolean;
+}
 
 /** State shared by all inputs of one run, per reader (e.g. trace rows waiting for their detail rows). */
 export interface RunState {

@@ -77,9 +77,9 @@ for (const [name, inputs, raw] of CASES) {
   });
 }
 
-test('deliveries handed over as the bytes logged: the spelling first seen, in a refusal or a delivery, and the diagnosis of their events', async () => {
-  // Every delivery below is one the scanner hands over with its recipient as bytes (a plain reply,
-  // a remote relay); the recipients are first seen in either spelling, in a refusal or a delivery.
+test('deliveries whose recipients the scanner finds in the ledger: the spelling first seen, in a refusal or a delivery, and the diagnosis of their events', async () => {
+  // Every delivery below is one the scanner looks up in the ledger (a plain reply, a remote relay);
+  // the recipients are first seen in either spelling, in a refusal or a delivery.
   const dir = tempDir('bl-logged-');
   const log = path.join(dir, 'mail.log');
   const lines: string[] = [];
@@ -106,19 +106,66 @@ test('deliveries handed over as the bytes logged: the spelling first seen, in a 
   assert.match(expected, /nearest known-good address: carla@example.com/);
   assert.equal(await viaAnalyze([log], ctx), expected);
 
+  // Read twice: the first time no recipient is in the ledger when the lines are scanned (the
+  // refusals before a delivery are numbered after its lookup, and found when it is handed over);
+  // the second time every one is.
+  const twice = await viaEvents([log, log], ctx);
   const correlator = new Correlator(ctx);
-  let logged = 0, asStrings = 0;
-  const stream = readEventBatches([log], {
+  const ledger = correlator.deliveryLedger();
+  let numbered = 0, logged = 0, asStrings = 0;
+  const stream = readEventBatches([log, log], {
     year: 2024,
     onDelivered: (t, r, dom, h, legacy) => { asStrings++; correlator.delivered(t, r, dom, h, legacy); },
-    onDeliveredLogged: (t, bytes, start, end, h) => {
-      const taken = correlator.deliveredLogged(t, bytes, start, end, h);
-      if (taken) logged++;
-      return taken;
+    deliveryLedger: {
+      instance: ledger.instance,
+      numbered: (t, id, domain, h) => { numbered++; ledger.numbered(t, id, domain, h); },
+      logged: (t, offset, length, h) => {
+        const taken = ledger.logged(t, offset, length, h);
+        if (taken) logged++;
+        return taken;
+      },
     },
   });
   for await (const batch of stream) for (const e of batch) correlator.add(e);
-  assert.equal(logged, 9, 'every delivery taken as bytes');
-  assert.equal(asStrings, 1, 'but the one with a space, handed over as a string');
-  assert.equal(JSON.stringify({ ...correlator.finish(), inputs: stream.inputs }), expected);
+  assert.equal(logged, 9, 'first reading: every delivery numbered from its bytes when handed over');
+  assert.equal(numbered, 9, 'second reading: every delivery found when scanned');
+  assert.equal(asStrings, 2, 'but the one with a space, handed over as a string');
+  assert.equal(JSON.stringify({ ...correlator.finish(), inputs: stream.inputs }), twice);
+});
+
+test('the memory the scanner reads grows while a log is scanned in it: the scanner reads on in the memory grown', async () => {
+  // The ledger grows its memory as it numbers recipients (a delivery handed over, a refusal the
+  // correlator takes from a batch of events), which detaches the views of the scanner's input and
+  // records. Here it grows at every one of those steps: lines with a refusal before a delivery,
+  // and two in a row.
+  const dir = tempDir('bl-grow-');
+  const log = path.join(dir, 'mail.log');
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const stamp = `Nov 27 08:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} relay1`;
+    const qid = (0xa0000000 + i).toString(16).toUpperCase();
+    const to = `User.${i}@d${i % 7}.example`, mx = `mx${i % 3}.d${i % 7}.example`;
+    lines.push(i % 4 === 1 || i % 4 === 2
+      ? `${stamp} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${mx}[198.51.100.40]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=5.1.1, status=bounced (host ${mx}[198.51.100.40] said: 550 5.1.1 <${to}>: Recipient address rejected: User unknown (in reply to RCPT TO command))`
+      : `${stamp} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${mx}[198.51.100.25]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4QX1)`);
+  }
+  writeFileSync(log, lines.join('\n') + '\n');
+  const ctx = await resolveContext({ cutover: ['2024-11-27T08:03:00Z'] });
+  const correlator = new Correlator(ctx);
+  const ledger = correlator.deliveryLedger();
+  const memory = ledger.instance.exports.memory as WebAssembly.Memory & { grow(pages: number): number };
+  let grown = 0;
+  const grow = (): void => { memory.grow(1); grown++; };
+  const stream = readEventBatches([log], {
+    year: 2024,
+    onDelivered: (t, r, dom, h, legacy) => correlator.delivered(t, r, dom, h, legacy),
+    deliveryLedger: {
+      instance: ledger.instance,
+      numbered: (t, id, domain, h) => { ledger.numbered(t, id, domain, h); grow(); },
+      logged: (t, offset, length, h) => { const taken = ledger.logged(t, offset, length, h); grow(); return taken; },
+    },
+  });
+  for await (const batch of stream) { for (const e of batch) correlator.add(e); grow(); }
+  assert.ok(grown > 300, `the memory grew ${grown} times`);
+  assert.equal(JSON.stringify({ ...correlator.finish(), inputs: stream.inputs }), await viaEvents([log], ctx));
 });
