@@ -24,9 +24,12 @@ const PAGE = 1 << PAGE_BITS;
 const IN_PAGE = PAGE - 1;
 
 export class DeliveryTimesTable {
-  private counts = new Int32Array(1024);
-  /** Where each recipient's block starts: page number × PAGE + index in the page. */
-  private offsets = new Int32Array(1024);
+  /**
+   * Per recipient, side by side (one memory read for both: a delivery's recipient is seldom the
+   * last one's, and this index is megabytes): at 2 × id its count, at 2 × id + 1 where its block
+   * starts (page number × PAGE + index in the page).
+   */
+  private index = new Int32Array(2048);
   /**
    * Blocks of times. While a recipient has at most FULL times its block holds them as added;
    * after, the KEEP earliest ascending then the KEEP latest descending. In pages rather than one
@@ -47,16 +50,17 @@ export class DeliveryTimesTable {
   private readonly free: number[][] = Array.from({ length: sizeClass(FULL) + 1 }, () => []);
 
   count(id: number): number {
-    return id < this.counts.length ? this.counts[id]! : 0;
+    return 2 * id < this.index.length ? this.index[2 * id]! : 0;
   }
 
   add(id: number, time: number): void {
     // As kept: an offset from `base` while the pages are narrow (this may widen them).
     const t = this.stored(time);
-    if (id >= this.counts.length) this.growIndex(id);
-    const n = this.counts[id]!;
-    this.counts[id] = n + 1;
-    let at = this.offsets[id]!;
+    if (2 * id >= this.index.length) this.growIndex(id);
+    const index = this.index;
+    const n = index[2 * id]!;
+    index[2 * id] = n + 1;
+    let at = index[2 * id + 1]!;
     if (n < FULL) {
       // Room in the block when n is not a power of two (sizes 1, 2, 4, 8, 16).
       if (n === 0 || (n & (n - 1)) === 0) {
@@ -66,7 +70,7 @@ export class DeliveryTimesTable {
           for (let i = 0; i < n; i++) to[(next & IN_PAGE) + i] = from[(at & IN_PAGE) + i]!;
           this.free[sizeClass(n)]!.push(at);
         }
-        this.offsets[id] = at = next;
+        index[2 * id + 1] = at = next;
       }
       this.pages[at >>> PAGE_BITS]![(at & IN_PAGE) + n] = t;
       return;
@@ -90,8 +94,8 @@ export class DeliveryTimesTable {
   history(id: number): DeliveryHistory {
     const n = this.count(id);
     if (n === 0) return new DeliveryHistory(0, []);
-    const at = this.offsets[id]! & IN_PAGE;
-    const s = this.pages[this.offsets[id]! >>> PAGE_BITS]!;
+    const at = this.index[2 * id + 1]! & IN_PAGE;
+    const s = this.pages[this.index[2 * id + 1]! >>> PAGE_BITS]!;
     let times: number[];
     if (n <= FULL) times = Array.from(s.subarray(at, at + n)).sort((a, b) => a - b);
     else times = [...s.subarray(at, at + KEEP), ...s.subarray(at + KEEP, at + FULL).reverse()];
@@ -134,10 +138,9 @@ export class DeliveryTimesTable {
   }
 
   private growIndex(id: number): void {
-    let size = this.counts.length;
-    while (size <= id) size *= 2;
-    this.counts = widened(this.counts, size);
-    this.offsets = widened(this.offsets, size);
+    let size = this.index.length;
+    while (size <= 2 * id) size *= 2;
+    this.index = widened(this.index, size);
   }
 }
 
