@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 
 /** The module at `url` (a .wasm file the build puts there), compiled; `what` names it in the error when missing. */
-export function compileWasm(url: URL, what: string): WebAssembly.Module {
+function compileWasm(url: URL, what: string): WebAssembly.Module {
   let bytes: Buffer;
   try {
     bytes = readFileSync(url);

@@ -65,8 +65,7 @@ export class LineScanner {
    * The scanner's input areas and its records, views of its memory. The memory grows where the
    * instance's ledger numbers recipients (a correlator's), which detaches them: see views().
    */
-  private input: Buffer;
-  private records: Int32Array;
+  private current: { input: Buffer; records: Int32Array };
   private readonly base: number;
   private readonly fields: number;
   /** Lines of the last read: read by the parser, claimed and recorded, claimed and only counted. */
@@ -76,8 +75,7 @@ export class LineScanner {
     this.exports = instance.exports as unknown as ScanExports;
     this.base = this.exports.reserve(maxBytes * (1 + slots), RECORDS);
     this.fields = this.exports.RECORD_FIELDS.value as number;
-    this.input = this.records = undefined!;
-    this.views();
+    this.current = this.newViews();
   }
 
   /**
@@ -85,12 +83,13 @@ export class LineScanner {
    * (a detached view has length 0). Taken again after anything that may number a recipient.
    */
   views(): { input: Buffer; records: Int32Array } {
-    if (this.records === undefined || this.records.length === 0) {
-      const buffer = this.exports.memory.buffer;
-      this.input = Buffer.from(buffer, this.base, this.maxBytes * (1 + this.slots));
-      this.records = new Int32Array(buffer, this.exports.records(), RECORDS * this.fields);
-    }
-    return { input: this.input, records: this.records };
+    if (this.current.records.length === 0) this.current = this.newViews();
+    return this.current;
+  }
+
+  private newViews(): { input: Buffer; records: Int32Array } {
+    const buffer = this.exports.memory.buffer;
+    return { input: Buffer.from(buffer, this.base, this.maxBytes * (1 + this.slots)), records: new Int32Array(buffer, this.exports.records(), RECORDS * this.fields) };
   }
 
   /**
