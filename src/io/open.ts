@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError, LimitError } from '../errors.js';
 import { READ_CHUNK_BYTES } from '../limits.js';
 import { describeFsError, type InputSource } from './inputs.js';
+import { inflateOnWorker } from './gunzip.js';
 
 export interface OpenedInput {
   /** UTF-8 bytes of the content, decompressed and transcoded. */
@@ -238,7 +239,9 @@ export async function openInput(source: InputSource, maxBytes: number, prefetche
     raw = readChunks(source.path);
   }
   raw = wrapErrors(raw, source.name, false);
-  if (onBytes) raw = counted(raw, onBytes);
+  /** Raw bytes told to onBytes so far. */
+  let told = 0;
+  if (onBytes) raw = counted(raw, (n) => { told += n; onBytes(n); });
   let { head, rest } = await peek(raw, 18);
   let compressed = false;
   if (isGzip(head)) {
@@ -248,10 +251,22 @@ export async function openInput(source: InputSource, maxBytes: number, prefetche
       referenceTime = mtime * 1000;
       referenceFrom = 'gzip header';
     }
-    const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
-    // A Node stream may hold up to 16 chunks ahead of gunzip: they must not share readChunks' buffers.
-    const inflated = Readable.from(copied(rest)).pipe(gunzip);
-    ({ head, rest } = await peek(wrapErrors(inflated as AsyncIterable<Buffer>, source.name, true), 4096));
+    let inflated: AsyncIterable<Buffer>;
+    if (source.path !== undefined && !prefetched) {
+      // A file: inflated on a worker thread, which reads it from its start (see gunzip.ts). Its
+      // first chunk, read here, was counted already.
+      await rest.return?.();
+      let skip = told;
+      inflated = inflateOnWorker(source.path, onBytes && ((n) => {
+        const cut = Math.min(skip, n);
+        skip -= cut;
+        if (n > cut) onBytes(n - cut);
+      }));
+    } else {
+      // A Node stream may hold up to 16 chunks ahead of gunzip: they must not share readChunks' buffers.
+      inflated = Readable.from(copied(rest)).pipe(createGunzip({ chunkSize: READ_CHUNK_BYTES }));
+    }
+    ({ head, rest } = await peek(wrapErrors(inflated, source.name, true), 4096));
   } else if (head.length < 4096) {
     ({ head, rest } = await peek(rest, 4096));
   }
