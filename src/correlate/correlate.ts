@@ -150,13 +150,14 @@ export class Correlator {
   }
 
   /** The ledger, for a Postfix scanner that finds deliveries' recipients in it (ReadOptions.deliveryLedger). */
-  deliveryLedger(): DeliveryLedger {
+  deliveryLedger(): Required<DeliveryLedger> {
     const ledger = this.ledger;
     return {
       instance: ledger.instance,
       numbered: (t, id, domain, ref) => this.deliveredTo(this.ledgerDomain(domain), id, t, ref, false),
-      logged: (t, offset, length, ref) => {
-        const id = ledger.loggedAt(offset, length);
+      logged: (t, bytes, start, length, ref) => {
+        // In place when the bytes lie in the ledger's memory (its instance's scanner's input).
+        const id = ledger.inMemory(bytes) ? ledger.loggedAt(bytes.byteOffset + start, length) : ledger.logged(bytes, start, start + length);
         if (id < 0) return id === LOGGED_DROPPED;
         this.deliveredTo(this.ledgerDomain(ledger.lastDomain()), id, t, ref, false);
         return true;

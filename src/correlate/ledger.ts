@@ -72,6 +72,11 @@ export class RecipientLedger {
     return this.wasm.logged(n);
   }
 
+  /** Whether `bytes` is a view of the instance's memory (as a line scanner's input in it is). */
+  inMemory(bytes: Uint8Array): boolean {
+    return bytes.buffer === this.wasm.memory.buffer;
+  }
+
   /** As `logged`, for the `length` bytes at `offset` of the instance's own memory (a line scanner's input). */
   loggedAt(offset: number, length: number): number {
     return this.wasm.loggedAt(offset, length);

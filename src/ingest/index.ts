@@ -279,7 +279,7 @@ export function readEventBatches(names: readonly string[], options: ReadEventsOp
   return readAll<DeliveryEvent[]>(names, options, (events) => events, (source, prefetched, env) => {
     // In ranges only where deliveries are handed over (analyze): events alone would cross threads as objects.
     const plan = onDelivered && rangePlan(source, prefetched, env);
-    return plan ? readInRanges(source, plan, env, (job) => deliverRangesApart(job, onDelivered)) : readInput(source, prefetched, env);
+    return plan ? readInRanges(source, plan, env, (job) => deliverRangesApart(job, onDelivered, options.deliveryLedger)) : readInput(source, prefetched, env);
   });
 }
 

@@ -250,11 +250,13 @@ export class ScanSession {
             const time = clock.toUtc(records[o + F_MONTH]!, records[o + F_DAY]!, records[o + F_HOUR]!, records[o + F_MINUTE]!, records[o + F_SECOND]!, 0);
             const answeredBy = this.answeredBy(input, records, o);
             // Looked up when scanned; a recipient new then may have been numbered since (by a line before), which `logged` finds.
-            const found = resolved ? records[o + F_RECIPIENT]! : LOGGED_FALLBACK, domain = records[o + F_DOMAIN]!;
+            // A ledger on another thread takes the bytes.
+            const found = resolved ? records[o + F_RECIPIENT]! : deliveryLedger && !deliveryLedger.instance ? LOGGED_UNKNOWN : LOGGED_FALLBACK;
+            const domain = records[o + F_DOMAIN]!;
             // The events of the lines before go first.
             if (this.out.length) { yield this.out; this.out = []; ({ input, records } = scanner.views()); }
             if (found >= 0) deliveryLedger!.numbered(time, found, domain, answeredBy);
-            else if (found === LOGGED_UNKNOWN ? !deliveryLedger!.logged(time, input.byteOffset + valueStart, valueEnd - valueStart, answeredBy) : found === LOGGED_FALLBACK) {
+            else if (found === LOGGED_UNKNOWN ? !deliveryLedger!.logged(time, input, valueStart, valueEnd - valueStart, answeredBy) : found === LOGGED_FALLBACK) {
               handOverNormalised(this.ctx.onDelivered!, time, input.latin1Slice(valueStart, valueEnd), answeredBy, undefined);
             }
           }

@@ -99,21 +99,26 @@ export interface ReadOptions {
 export type DeliverySink = (time: number, recipient: string, domain: string, answeredBy: HostRef, legacyDn: boolean) => void;
 
 /**
- * The correlator's recipient ledger (correlate/ledger.ts), for a Postfix line scanner that runs in
- * its WebAssembly instance (wasm.ts): the scanner looks each delivery's recipient up where the
- * line's bytes lie, and hands it over by number. For deliveries whose reply names nothing of a
- * legacy DN; the answering host normalised.
+ * The correlator's recipient ledger (correlate/ledger.ts), for a Postfix line scanner: it hands
+ * each delivery's recipient over as the bytes of its line, or by number where the scanner runs in
+ * the ledger's WebAssembly instance (wasm.ts) and looked the recipient up as it scanned. For
+ * deliveries whose reply names nothing of a legacy DN; the answering host normalised.
  */
 export interface DeliveryLedger {
-  readonly instance: WebAssembly.Instance;
+  /**
+   * The instance the ledger lives in: a scanner running in it looks recipients up as it scans.
+   * Absent: a ledger on another thread (a range's worker, parallel/worker.ts, which hands the
+   * bytes on), and every delivery comes to `logged`.
+   */
+  readonly instance?: WebAssembly.Instance;
   /** A delivery to the ledger's recipient number `recipient`, of its domain number `domain`. */
   numbered(time: number, recipient: number, domain: number, answeredBy: HostRef): void;
   /**
-   * A delivery to the `length` bytes at `offset` of the instance's memory (inside `to=<…>`), a
-   * recipient the lookup did not find: numbered now. False when the ledger leaves it to
-   * DeliverySink, with the recipient as a string (see ledger.ts `logged`).
+   * A delivery to bytes [start, start + length) of `bytes` (inside `to=<…>`), a recipient not
+   * looked up yet: numbered now. False when the ledger leaves it to DeliverySink, with the
+   * recipient as a string (see ledger.ts `logged`).
    */
-  logged(time: number, offset: number, length: number, answeredBy: HostRef): boolean;
+  logged(time: number, bytes: Uint8Array, start: number, length: number, answeredBy: HostRef): boolean;
 }
 
 /** State shared by all inputs of one run, per reader (e.g. trace rows waiting for their detail rows). */

@@ -119,8 +119,8 @@ test('deliveries whose recipients the scanner finds in the ledger: the spelling 
     deliveryLedger: {
       instance: ledger.instance,
       numbered: (t, id, domain, h) => { numbered++; ledger.numbered(t, id, domain, h); },
-      logged: (t, offset, length, h) => {
-        const taken = ledger.logged(t, offset, length, h);
+      logged: (t, bytes, start, length, h) => {
+        const taken = ledger.logged(t, bytes, start, length, h);
         if (taken) logged++;
         return taken;
       },
@@ -162,7 +162,7 @@ test('the memory the scanner reads grows while a log is scanned in it: the scann
     deliveryLedger: {
       instance: ledger.instance,
       numbered: (t, id, domain, h) => { ledger.numbered(t, id, domain, h); grow(); },
-      logged: (t, offset, length, h) => { const taken = ledger.logged(t, offset, length, h); grow(); return taken; },
+      logged: (t, bytes, start, length, h) => { const taken = ledger.logged(t, bytes, start, length, h); grow(); return taken; },
     },
   });
   for await (const batch of stream) { for (const e of batch) correlator.add(e); grow(); }

@@ -236,7 +236,35 @@ async function diagnosis(names: string[], threads: number, rangeBytes: number, r
   return { json: JSON.stringify(r), reports };
 }
 
+/**
+ * Deliveries whose recipients a range's thread hands over as bytes, numbered on this thread: each
+ * recipient first seen in either spelling, in a refusal or a delivery; addresses the ledger leaves
+ * to the string path (a space, an `rfc822;` prefix, an IMCEAEX address) and one without a domain.
+ */
+function writeLedgerLog(file: string): void {
+  let n = 0;
+  const at = (): string => `Nov 27 ${String(8 + Math.floor(n / 60)).padStart(2, '0')}:${String(n++ % 60).padStart(2, '0')}:00 relay1`;
+  const sent = (qid: string, to: string, host: string): string =>
+    `${at()} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${host}[198.51.100.25]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4QX1)`;
+  const bounced = (qid: string, to: string, host: string): string =>
+    `${at()} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${host}[198.51.100.40]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=5.1.1, status=bounced (host ${host}[198.51.100.40] said: 550 5.1.1 <${to}>: Recipient address rejected: User unknown (in reply to RCPT TO command))`;
+  const lines: string[] = [];
+  for (let round = 0; round < 3; round++) {
+    lines.push(bounced('A1B2C3D4E5', 'Anna.Berg@example.com', 'mx.new.example'));
+    lines.push(sent('A1B2C3D4E6', 'anna.berg@EXAMPLE.com.', 'mx.old.example'));
+    lines.push(sent('A1B2C3D4E7', 'Carl@Example.com', 'mx.old.example'));
+    lines.push(bounced('A1B2C3D4E9', 'carl@example.com', 'mx.new.example'));
+    lines.push(sent('C1B2C3D4E0', '"anna berg"@example.com', 'mx.new.example'));
+    lines.push(sent('C1B2C3D4E1', 'rfc822;Dora@example.com', 'mx.new.example'));
+    lines.push(sent('C1B2C3D4E2', 'IMCEAEX-_o=ExchangeLabs_ou=Exchange+20Administrative+20Group_cn=Recipients_cn=dora@example.com', 'mx.new.example'));
+    lines.push(sent('C1B2C3D4E3', 'nodomain', 'mx.new.example'));
+    for (let i = 0; i < 4; i++) lines.push(sent(`B1B2C3D4E${i}`, `user${i + round}@example.com`, i % 2 ? 'mx.new.example' : 'mx.old.example'));
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
 test('ranges: analyze gives the same diagnosis from ranges, deliveries handed over in line order', async () => {
+  writeLedgerLog(path.join(dir, 'ledger.log'));
   const incident = {
     cutover: ['2024-11-27T09:00:00Z'],
     oldMx: ['mx1.old.example', '192.0.2.10', 'oldmx.example.org', '203.0.113.5'],
@@ -248,6 +276,7 @@ test('ranges: analyze gives the same diagnosis from ranges, deliveries handed ov
     [[path.join(dir, 'expiry.log'), path.join(dir, 'mixed.log')], 2048, {}],
     [[fixture('incident', 'inputs')], 400, incident],
     [[fixture('postfix', 'relay.log')], 300, {}],
+    [[path.join(dir, 'ledger.log')], 700, { cutover: ['2024-11-27T08:10:00Z'], oldMx: ['mx.old.example'], newMx: ['mx.new.example'] }],
   ];
   let apart = 0;
   for (const [names, bytes, raw] of cases) {

@@ -19,15 +19,16 @@ import type { Signature } from '../../classify/compile.js';
 import type { WrittenBytes } from '../../io/byte-sink.js';
 import { splitLines, type LineStats } from '../../io/lines.js';
 import { readChunks } from '../../io/open.js';
-import { MAX_LINE_BYTES } from '../../limits.js';
+import { MAX_LINE_BYTES, MAX_SHARED_VALUES } from '../../limits.js';
 import { eventRenderer, type EventRender } from '../../report/events.js';
-import type { BounceClass, DeliveryEvent } from '../../types.js';
+import type { BounceClass, DeliveryEvent, HostRef } from '../../types.js';
 import { syslogReader } from '../maillog.js';
 import type { RangeFix } from '../range.js';
-import type { DeliverySink, InputStats } from '../reader.js';
+import { handOverNormalised, hostKey } from '../event.js';
+import type { DeliveryLedger, DeliverySink, InputStats } from '../reader.js';
 import type { ClockState } from '../syslog.js';
 import { addStats, carryClock, carryQueue, queueStaysUnderCap, recountExpiry, resolveFix, statsAddUp, type CarriedState } from './merge.js';
-import type { FromWorker, RangeResult, ToWorker } from './protocol.js';
+import { DELIVERY_STRING, EVENT, type FromWorker, type RangeResult, type ToWorker } from './protocol.js';
 import { lineStartAt } from './ranges.js';
 import type { WorkerSetup } from './worker.js';
 
@@ -111,25 +112,56 @@ export function renderRangesApart(job: ParallelRead, render: EventRender): Async
 }
 
 /**
- * The file's events in order, its deliveries handed to `onDelivered` between them as reading in
- * order hands them over: a delivery only after the events of the lines before it were taken.
+ * The file's events in order, its deliveries handed to `ledger` (by their bytes) or `onDelivered`
+ * between them as reading in order hands them over: a delivery only after the events of the lines
+ * before it were taken.
  */
-export function deliverRangesApart(job: ParallelRead, onDelivered: DeliverySink): AsyncGenerator<DeliveryEvent[]> {
-  return readRangesApart(job, { onDelivered }, function* (r, resolve) {
+export function deliverRangesApart(job: ParallelRead, onDelivered: DeliverySink, ledger: DeliveryLedger | undefined): AsyncGenerator<DeliveryEvent[]> {
+  /**
+   * One host object per host for the whole file: a range's come as copies, and the correlator
+   * finds the host of a delivery by the object first, then by comparing its strings (which
+   * copies make long) — as the scanner on this thread hands one object per relay.
+   */
+  const sameHosts = new Map<string, HostRef>();
+  const sameHost = (ref: HostRef): HostRef => {
+    const key = hostKey(ref);
+    let kept = sameHosts.get(key);
+    if (!kept) {
+      kept = ref;
+      if (sameHosts.size < MAX_SHARED_VALUES) sameHosts.set(key, kept);
+    }
+    return kept;
+  };
+  /** Each thread's table of hosts (see DeliveryRun.newHosts). */
+  const threadHosts = new Map<unknown, HostRef[]>();
+  return readRangesApart(job, { onDelivered }, function* (r, resolve, _giveBack, thread) {
     const d = r.deliveries!;
-    let next = 0;
-    let k = 0;
+    let hosts = threadHosts.get(thread);
+    if (!hosts || d.hostsRestart) threadHosts.set(thread, (hosts = []));
+    for (const h of d.newHosts) hosts.push(sameHost(h));
+    const logged = Buffer.from(d.logged.buffer, d.logged.byteOffset, d.logged.length);
+    let next = 0, k = 0, s = 0, b = 0;
     let events: DeliveryEvent[] = [];
     for (let i = 0; i < d.order.length; i++) {
-      if (d.order[i] === 0) {
-        if (events.length) { yield events; events = []; }
-        onDelivered(d.times[k]!, d.recipients[k]!, d.strings[d.domains[k]!]!, d.hostTable[d.hosts[k]!]!, d.legacy[k] === 1);
-        k++;
+      const kind = d.order[i]!;
+      if (kind === EVENT) {
+        const e = d.events[next++]!;
+        if ('kind' in e) events.push(...resolve(e));
+        else events.push(e);
         continue;
       }
-      const e = d.events[next++]!;
-      if ('kind' in e) events.push(...resolve(e));
-      else events.push(e);
+      if (events.length) { yield events; events = []; }
+      const time = d.times[k]!, host = hosts[d.hosts[k]!]!;
+      if (kind === DELIVERY_STRING) {
+        onDelivered(time, d.recipients[s]!, d.strings[d.domains[s]!]!, host, d.legacy[k] === 1);
+        s++;
+      } else {
+        const start = b ? d.loggedEnds[b - 1]! : 0, end = d.loggedEnds[b]!;
+        b++;
+        // As the scanner on this thread would: the ledger numbers the bytes, or leaves them as a string.
+        if (!ledger?.logged(time, logged, start, end - start, host)) handOverNormalised(onDelivered, time, logged.latin1Slice(start, end), host, undefined);
+      }
+      k++;
     }
     if (events.length) yield events;
   }, (batch) => batch);
@@ -142,7 +174,7 @@ export function deliverRangesApart(job: ParallelRead, onDelivered: DeliverySink)
  */
 async function* readRangesApart<T>(
   job: ParallelRead, output: RangeOutput,
-  join: (r: RangeResult, resolve: (fix: RangeFix) => DeliveryEvent[], giveBack: (buffer: ArrayBuffer) => void) => Iterable<T>,
+  join: (r: RangeResult, resolve: (fix: RangeFix) => DeliveryEvent[], giveBack: (buffer: ArrayBuffer) => void, thread: Worker) => Iterable<T>,
   inOrder: (batch: DeliveryEvent[]) => T | undefined,
 ): AsyncGenerator<T> {
   const rangeBytes = job.rangeBytes ?? RANGE_BYTES;
@@ -253,7 +285,7 @@ async function* readRangesApart<T>(
       const giveBack = (buffer: ArrayBuffer): void => {
         if (!stopped.has(from)) from.postMessage({ type: 'piece', buffer } satisfies ToWorker, [buffer]);
       };
-      yield* join(r, resolve, giveBack);
+      yield* join(r, resolve, giveBack, from);
       addStats(job.stats, r.stats);
       job.lineStats.overlong += r.stats.overlong;
       carryQueue(state.queue, r.queue);

@@ -15,22 +15,36 @@ export type ToWorker =
   | { type: 'piece'; buffer: ArrayBuffer };
 
 /**
- * A range's deliveries and events in line order (analyze). Strings the correlator looks up per
- * delivery come once per range: domains by index into `strings`, hosts into `hostTable`.
+ * A range's deliveries and events in line order (analyze). Most deliveries come as the bytes of
+ * their `to=<…>`, which the main thread's ledger numbers (DeliveryLedger.logged); those the parser
+ * read come as strings. Strings the correlator looks up per delivery come once: domains once per
+ * range, by index into `strings`, hosts once per thread (`newHosts`).
  */
 export interface DeliveryRun {
-  /** Per item in line order: 0 a delivery (the next of the columns below), 1 the next of `events`. */
+  /** Per item in line order: a delivery (DELIVERY_BYTES, DELIVERY_STRING) or the next of `events` (EVENT). */
   order: Uint8Array;
-  /** Delivery columns, one entry per delivery. */
+  /** Per delivery of either kind: its time, its host (into the thread's table, see newHosts), its legacy DN (1) or not. */
   times: Float64Array;
-  recipients: string[];
-  domains: Int32Array;
   hosts: Int32Array;
   legacy: Uint8Array;
+  /** Per delivery by string: its recipient, and its domain (into strings). */
+  recipients: string[];
+  domains: Int32Array;
   strings: string[];
-  hostTable: HostRef[];
+  /** The `to=<…>` bytes of the deliveries by bytes, one after the other: the i-th ends at loggedEnds[i]. */
+  logged: Uint8Array;
+  loggedEnds: Int32Array;
+  /**
+   * The hosts first seen in this range, numbered on from the thread's earlier ranges' (`hosts`
+   * indexes the thread's whole table); with `hostsRestart` the table starts afresh here.
+   */
+  newHosts: HostRef[];
+  hostsRestart: boolean;
   events: (DeliveryEvent | RangeFix)[];
 }
+
+/** What an item of DeliveryRun.order is. */
+export const DELIVERY_BYTES = 0, DELIVERY_STRING = 1, EVENT = 2;
 
 export interface RangeResult {
   /** The export's text as UTF-8 and, in line order between the pieces, the events the merge rebuilds (events). */

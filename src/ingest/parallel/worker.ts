@@ -16,9 +16,10 @@ import { hostKey } from '../event.js';
 import { LineScanner } from '../postfix-fast.js';
 import type { RangeFix, RangeRead } from '../range.js';
 import { newStats, type ReadContext } from '../reader.js';
+import { MAX_SHARED_VALUES } from '../../limits.js';
 import type { ClockState } from '../syslog.js';
 import { lineStartAt, readRange } from './ranges.js';
-import type { DeliveryRun, FromWorker, RangeResult, ToWorker } from './protocol.js';
+import { DELIVERY_BYTES, DELIVERY_STRING, EVENT, type DeliveryRun, type FromWorker, type RangeResult, type ToWorker } from './protocol.js';
 
 export interface WorkerSetup {
   path: string;
@@ -174,53 +175,102 @@ function renderedItems(render: EventRender, read: () => Iterable<DeliveryEvent[]
 
 /** A range's deliveries (handed over, as analyze takes them) and events, in line order. */
 function deliveryRun(read: () => Iterable<DeliveryEvent[]>, ctx: ReadContext, range: RangeRead): RangeOutputPart {
-  const run = new DeliveryRunBuilder();
+  const run = new DeliveryRunBuilder(threadHosts);
   ctx.onDelivered = (t, recipient, domain, host, legacy) => run.delivery(t, recipient, domain, host, legacy);
+  // No instance: the scanner hands every delivery of a whole line over as its bytes (the ledger is the main thread's).
+  ctx.deliveryLedger = {
+    numbered: () => { throw new Error('a range\'s deliveries are numbered on the main thread'); },
+    logged: (t, bytes, start, length, host) => { run.logged(t, bytes, start, length, host); return true; },
+  };
   for (const batch of read()) {
     for (const e of batch) run.event(range.fixes.get(e) ?? e);
   }
   const d = run.done();
-  return { part: { deliveries: d }, transfer: [d.order.buffer, d.times.buffer, d.domains.buffer, d.hosts.buffer, d.legacy.buffer] as ArrayBuffer[] };
+  const transfer = [d.order, d.times, d.hosts, d.legacy, d.domains, d.logged, d.loggedEnds].map((a) => a.buffer as ArrayBuffer);
+  return { part: { deliveries: d }, transfer };
 }
+
+/** The hosts this thread's ranges handed over, numbered (see DeliveryRun.newHosts). */
+interface ThreadHosts {
+  table: HostRef[];
+  index: Map<string, number>;
+}
+const threadHosts: ThreadHosts = { table: [], index: new Map() };
 
 /** A range's deliveries and events in line order, as columns (see DeliveryRun). */
 class DeliveryRunBuilder {
   private readonly order: number[] = [];
   private readonly times: number[] = [];
-  private readonly recipients: string[] = [];
-  private readonly domains: number[] = [];
   private readonly hosts: number[] = [];
   private readonly legacy: number[] = [];
+  private readonly recipients: string[] = [];
+  private readonly domains: number[] = [];
   private readonly strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
-  private readonly hostTable: HostRef[] = [];
-  private readonly hostIndex = new Map<string, number>();
+  private bytes = new Uint8Array(64 << 10);
+  private used = 0;
+  private readonly loggedEnds: number[] = [];
+  /** This range's hosts by the object (a scanner's answering hosts are one object per relay). */
+  private readonly hostOf = new Map<HostRef, number>();
+  private readonly hostsRestart: boolean;
+  private readonly firstNewHost: number;
+
+  constructor(private readonly thread: ThreadHosts) {
+    // Bounded: past MAX_SHARED_VALUES hosts the table starts afresh (and the main thread's with it).
+    this.hostsRestart = thread.table.length >= MAX_SHARED_VALUES;
+    if (this.hostsRestart) { thread.table.length = 0; thread.index.clear(); }
+    this.firstNewHost = thread.table.length;
+  }
   private readonly events: (DeliveryEvent | RangeFix)[] = [];
 
   delivery(t: number, recipient: string, domain: string, host: HostRef, legacy: boolean): void {
-    this.order.push(0);
-    this.times.push(t);
+    this.order.push(DELIVERY_STRING);
+    this.common(t, host, legacy);
     this.recipients.push(recipient);
     let d = this.stringIndex.get(domain);
     if (d === undefined) { this.stringIndex.set(domain, (d = this.strings.length)); this.strings.push(domain); }
     this.domains.push(d);
-    const key = hostKey(host);
-    let h = this.hostIndex.get(key);
-    if (h === undefined) { this.hostIndex.set(key, (h = this.hostTable.length)); this.hostTable.push(host); }
-    this.hosts.push(h);
-    this.legacy.push(legacy ? 1 : 0);
+  }
+
+  logged(t: number, from: Uint8Array, start: number, length: number, host: HostRef): void {
+    this.order.push(DELIVERY_BYTES);
+    this.common(t, host, false);
+    if (this.used + length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.used + length));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    // A loop: a few dozen bytes, where a copy's own checks would cost more.
+    const to = this.bytes;
+    for (let i = 0, at = this.used; i < length; i++) to[at + i] = from[start + i]!;
+    this.used += length;
+    this.loggedEnds.push(this.used);
   }
 
   event(e: DeliveryEvent | RangeFix): void {
-    this.order.push(1);
+    this.order.push(EVENT);
     this.events.push(e);
   }
 
   done(): DeliveryRun {
     return {
-      order: Uint8Array.from(this.order), times: Float64Array.from(this.times), recipients: this.recipients,
-      domains: Int32Array.from(this.domains), hosts: Int32Array.from(this.hosts), legacy: Uint8Array.from(this.legacy),
-      strings: this.strings, hostTable: this.hostTable, events: this.events,
+      order: Uint8Array.from(this.order), times: Float64Array.from(this.times), hosts: Int32Array.from(this.hosts), legacy: Uint8Array.from(this.legacy),
+      recipients: this.recipients, domains: Int32Array.from(this.domains), strings: this.strings,
+      logged: this.bytes.slice(0, this.used), loggedEnds: Int32Array.from(this.loggedEnds),
+      newHosts: this.thread.table.slice(this.firstNewHost), hostsRestart: this.hostsRestart, events: this.events,
     };
+  }
+
+  private common(t: number, host: HostRef, legacy: boolean): void {
+    this.times.push(t);
+    let h = this.hostOf.get(host);
+    if (h === undefined) {
+      const key = hostKey(host), { index, table } = this.thread;
+      h = index.get(key);
+      if (h === undefined) { index.set(key, (h = table.length)); table.push(host); }
+      this.hostOf.set(host, h);
+    }
+    this.hosts.push(h);
+    this.legacy.push(legacy ? 1 : 0);
   }
 }
