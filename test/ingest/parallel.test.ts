@@ -61,17 +61,17 @@ const dir = mkdtempSync(path.join(tmpdir(), 'bouncelens-ranges-'));
 const generated = path.join(dir, 'generated.log');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('ranges: a generated relay log (3 MB, 48 ranges) exports the same NDJSON, CSV and class selection', async () => {
-  await generatePostfixLog(generated, 3_000_000, 11);
-  const all = await assertSameInRanges([generated], 64 * 1024, NDJSON, {}, true, [2, 3]);
+test('ranges: a generated relay log (1.5 MB, 46 ranges) exports the same NDJSON, CSV and class selection', async () => {
+  await generatePostfixLog(generated, 1_500_000, 11);
+  const all = await assertSameInRanges([generated], 32 * 1024, NDJSON, {}, true, [2, 3]);
   assert.equal(all.reports[0]!.inOrderFrom, undefined, `no range was read in order (${all.reports[0]!.why})`);
-  assert.ok(all.reports[0]!.ranges >= 45);
-  assert.ok(all.text.split('\n').length > 4000, 'the export has the log\'s events');
-  await assertSameInRanges([generated], 64 * 1024, { format: 'csv', select: {} });
-  const unknown = await assertSameInRanges([generated], 64 * 1024, { format: 'ndjson', select: { classes: ['user-unknown'] } }, { keepClasses: new Set(['user-unknown']) });
+  assert.ok(all.reports[0]!.ranges >= 45, `${all.reports[0]!.ranges} ranges`);
+  assert.ok(all.text.split('\n').length > 2000, 'the export has the log\'s events');
+  await assertSameInRanges([generated], 32 * 1024, { format: 'csv', select: {} });
+  const unknown = await assertSameInRanges([generated], 32 * 1024, { format: 'ndjson', select: { classes: ['user-unknown'] } }, { keepClasses: new Set(['user-unknown']) });
   assert.ok(unknown.text.length > 0 && unknown.text.split('\n').slice(0, -1).every((l) => JSON.parse(l).class === 'user-unknown'));
   const since = Date.UTC(2024, 10, 26, 12), until = Date.UTC(2024, 10, 27, 1);
-  await assertSameInRanges([generated], 64 * 1024, { format: 'ndjson', select: { since, until } });
+  await assertSameInRanges([generated], 32 * 1024, { format: 'ndjson', select: { since, until } });
 });
 
 test('ranges: worker threads classify with the user\'s signatures; a classifier made elsewhere keeps the file on one thread', async () => {
@@ -80,10 +80,10 @@ test('ranges: worker threads classify with the user\'s signatures; a classifier 
     explanation: 'a test row', sample: { text: '452 4.2.2 Mailbox full' }, source: 'test',
   }]);
   const sel: EventRender = { format: 'ndjson', select: { classes: ['user-unknown'] } };
-  const r = await assertSameInRanges([generated], 64 * 1024, sel, { classifier });
+  const r = await assertSameInRanges([generated], 32 * 1024, sel, { classifier });
   assert.match(r.text, /"signature":"test-mailbox-full-as-unknown"/, 'the user row classified events in the threads');
   const own: Classifier = { rows: defaultClassifier().rows, classify: (i) => defaultClassifier().classify(i) };
-  assert.equal((await read([generated], 2, 64 * 1024, NDJSON, { classifier: own })).reports.length, 0);
+  assert.equal((await read([generated], 2, 32 * 1024, NDJSON, { classifier: own })).reports.length, 0);
 });
 
 test('ranges: messages cut by range borders get their sender and Message-ID from the lines before', async () => {
@@ -271,8 +271,8 @@ test('ranges: analyze gives the same diagnosis from ranges, deliveries handed ov
     newMx: ['example-com.mail.protection.outlook.com', 'mx.example.org', '198.51.100.40'],
   };
   const cases: [string[], number, Parameters<typeof resolveContext>[0]][] = [
-    [[generated], 32 * 1024, {}],
-    [[generated], 32 * 1024, { oldMx: ['mx0.d1.example', 'mx0.d2.example'], newMx: ['mx1.d1.example', 'mx2.d2.example'] }],
+    [[generated], 16 * 1024, {}],
+    [[generated], 16 * 1024, { oldMx: ['mx0.d1.example', 'mx0.d2.example'], newMx: ['mx1.d1.example', 'mx2.d2.example'] }],
     [[path.join(dir, 'expiry.log'), path.join(dir, 'mixed.log')], 2048, {}],
     [[fixture('incident', 'inputs')], 400, incident],
     [[fixture('postfix', 'relay.log')], 300, {}],
