@@ -133,7 +133,7 @@ export function deliverRangesApart(job: ParallelRead, onDelivered: DeliverySink,
     return kept;
   };
   /** Each thread's table of hosts (see DeliveryRun.newHosts). */
-  const threadHosts = new Map<unknown, HostRef[]>();
+  const threadHosts = new Map<Worker, HostRef[]>();
   return readRangesApart(job, { onDelivered }, function* (r, resolve, _giveBack, thread) {
     const d = r.deliveries!;
     let hosts = threadHosts.get(thread);

@@ -214,6 +214,7 @@ class DeliveryRunBuilder {
   private readonly hostOf = new Map<HostRef, number>();
   private readonly hostsRestart: boolean;
   private readonly firstNewHost: number;
+  private readonly events: (DeliveryEvent | RangeFix)[] = [];
 
   constructor(private readonly thread: ThreadHosts) {
     // Bounded: past MAX_SHARED_VALUES hosts the table starts afresh (and the main thread's with it).
@@ -221,7 +222,6 @@ class DeliveryRunBuilder {
     if (this.hostsRestart) { thread.table.length = 0; thread.index.clear(); }
     this.firstNewHost = thread.table.length;
   }
-  private readonly events: (DeliveryEvent | RangeFix)[] = [];
 
   delivery(t: number, recipient: string, domain: string, host: HostRef, legacy: boolean): void {
     this.order.push(DELIVERY_STRING);
