@@ -13,6 +13,7 @@ import { Correlator } from '../../src/correlate/correlate.js';
 import { resolveContext, type MigrationContext } from '../../src/correlate/context.js';
 import { readEventBatches } from '../../src/ingest/index.js';
 import { corpus, fixture, NO_SHARED, tempDir } from '../helpers/paths.js';
+import { smtpLines } from '../helpers/postfix-lines.js';
 
 async function viaEvents(names: string[], ctx: MigrationContext): Promise<string> {
   const correlator = new Correlator(ctx);
@@ -83,12 +84,7 @@ test('deliveries whose recipients the scanner finds in the ledger: the spelling 
   const dir = tempDir('bl-logged-');
   const log = path.join(dir, 'mail.log');
   const lines: string[] = [];
-  let n = 0;
-  const at = (): string => `Nov 27 ${String(8 + Math.floor(n / 60)).padStart(2, '0')}:${String(n++ % 60).padStart(2, '0')}:00 relay1`;
-  const sent = (qid: string, to: string, host: string): string =>
-    `${at()} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${host}[198.51.100.25]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4QX1)`;
-  const bounced = (qid: string, to: string, host: string): string =>
-    `${at()} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${host}[198.51.100.40]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=5.1.1, status=bounced (host ${host}[198.51.100.40] said: 550 5.1.1 <${to}>: Recipient address rejected: User unknown (in reply to RCPT TO command))`;
+  const { sent, bounced } = smtpLines();
   lines.push(bounced('A1B2C3D4E5', 'Anna.Berg@example.com', 'mx.new.example'));
   lines.push(sent('A1B2C3D4E6', 'anna.berg@EXAMPLE.com.', 'mx.old.example'));
   lines.push(sent('A1B2C3D4E7', 'Carl@Example.com', 'mx.old.example'));

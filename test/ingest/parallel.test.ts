@@ -21,6 +21,7 @@ import { deleteKeys, keyHash, keySet, keysOf } from '../../src/ingest/range.js';
 import type { EventRender } from '../../src/report/events.js';
 import type { WrittenBytes } from '../../src/io/byte-sink.js';
 import { corpus, fixture, NO_SHARED, SHARED } from '../helpers/paths.js';
+import { smtpLines } from '../helpers/postfix-lines.js';
 
 const NDJSON: EventRender = { format: 'ndjson', select: {} };
 
@@ -242,12 +243,7 @@ async function diagnosis(names: string[], threads: number, rangeBytes: number, r
  * to the string path (a space, an `rfc822;` prefix, an IMCEAEX address) and one without a domain.
  */
 function writeLedgerLog(file: string): void {
-  let n = 0;
-  const at = (): string => `Nov 27 ${String(8 + Math.floor(n / 60)).padStart(2, '0')}:${String(n++ % 60).padStart(2, '0')}:00 relay1`;
-  const sent = (qid: string, to: string, host: string): string =>
-    `${at()} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${host}[198.51.100.25]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4QX1)`;
-  const bounced = (qid: string, to: string, host: string): string =>
-    `${at()} postfix/smtp[71]: ${qid}: to=<${to}>, relay=${host}[198.51.100.40]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=5.1.1, status=bounced (host ${host}[198.51.100.40] said: 550 5.1.1 <${to}>: Recipient address rejected: User unknown (in reply to RCPT TO command))`;
+  const { sent, bounced } = smtpLines();
   const lines: string[] = [];
   for (let round = 0; round < 3; round++) {
     lines.push(bounced('A1B2C3D4E5', 'Anna.Berg@example.com', 'mx.new.example'));
