@@ -267,8 +267,8 @@ test('ranges: analyze gives the same diagnosis from ranges, deliveries handed ov
     newMx: ['example-com.mail.protection.outlook.com', 'mx.example.org', '198.51.100.40'],
   };
   const cases: [string[], number, Parameters<typeof resolveContext>[0]][] = [
-    [[generated], 16 * 1024, {}],
-    [[generated], 16 * 1024, { oldMx: ['mx0.d1.example', 'mx0.d2.example'], newMx: ['mx1.d1.example', 'mx2.d2.example'] }],
+    [[generated], 32 * 1024, {}],
+    [[generated], 32 * 1024, { oldMx: ['mx0.d1.example', 'mx0.d2.example'], newMx: ['mx1.d1.example', 'mx2.d2.example'] }],
     [[path.join(dir, 'expiry.log'), path.join(dir, 'mixed.log')], 2048, {}],
     [[fixture('incident', 'inputs')], 400, incident],
     [[fixture('postfix', 'relay.log')], 300, {}],
