@@ -196,6 +196,8 @@ export class ScanSession {
     const { clock, postfix } = lines;
     const { stats, deliveryLedger } = this.ctx;
     const claimDelivered = (flags & CLAIM_DELIVERED) !== 0, resolved = (flags & RESOLVE) !== 0;
+    // What a delivery the scanner did not look up is: bytes for a ledger on another thread, else a string.
+    const notLookedUp = deliveryLedger && !deliveryLedger.instance ? LOGGED_UNKNOWN : LOGGED_FALLBACK;
     let at = scanner.offsetOf(bytes);
     if (at < 0) { bytes.copy(input); at = 0; }
     // What the scanner knew of the lines before (the month, the host) was of other bytes.
@@ -250,9 +252,7 @@ export class ScanSession {
             const time = clock.toUtc(records[o + F_MONTH]!, records[o + F_DAY]!, records[o + F_HOUR]!, records[o + F_MINUTE]!, records[o + F_SECOND]!, 0);
             const answeredBy = this.answeredBy(input, records, o);
             // Looked up when scanned; a recipient new then may have been numbered since (by a line before), which `logged` finds.
-            // A ledger on another thread takes the bytes.
-            const found = resolved ? records[o + F_RECIPIENT]! : deliveryLedger && !deliveryLedger.instance ? LOGGED_UNKNOWN : LOGGED_FALLBACK;
-            const domain = records[o + F_DOMAIN]!;
+            const found = resolved ? records[o + F_RECIPIENT]! : notLookedUp, domain = records[o + F_DOMAIN]!;
             // The events of the lines before go first.
             if (this.out.length) { yield this.out; this.out = []; ({ input, records } = scanner.views()); }
             if (found >= 0) deliveryLedger!.numbered(time, found, domain, answeredBy);
