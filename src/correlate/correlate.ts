@@ -26,6 +26,12 @@ import { buildTimeline, type TimelineRow } from './summary.js';
 interface DomainState {
   log: AnswerLog;
   eventsByClass: Partial<Record<BounceClass, number>>;
+  /**
+   * Deliveries counted (class `none`, not in eventsByClass.none): a number of the state's own, not
+   * a property of eventsByClass, whose shape differs between domains (the access was megamorphic).
+   * eventsByClass.none is set at the first, so that the classes keep the order first seen.
+   */
+  delivered: number;
   /** host key → the host and the times of connection failures to it (capped) */
   connectionFailures: Map<string, { host: HostRef; times: number[] }>;
   /**
@@ -177,7 +183,7 @@ export class Correlator {
       if (t > h.lastDelivery) h.lastDelivery = t;
     }
     // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
-    if (!legacyDn) d.eventsByClass.none = (d.eventsByClass.none ?? 0) + 1;
+    if (!legacyDn && d.delivered++ === 0) d.eventsByClass.none ??= 0;
     this.times.add(id, t);
   }
 
@@ -185,7 +191,7 @@ export class Correlator {
     let d = this.domains.get(name);
     if (!d) {
       const kept = detach(name);
-      d = { log: newAnswerLog(), eventsByClass: {}, connectionFailures: new Map(), ledgerId: this.ledger.domain(kept), refusals: new Map(), capped: 0 };
+      d = { log: newAnswerLog(), eventsByClass: {}, delivered: 0, connectionFailures: new Map(), ledgerId: this.ledger.domain(kept), refusals: new Map(), capped: 0 };
       this.domains.set(kept, d);
       this.byLedgerId[d.ledgerId] = d;
     }
@@ -292,6 +298,7 @@ export class Correlator {
 
     const findings: Finding[] = [];
     const byClass: Partial<Record<BounceClass, number>> = { ...d.eventsByClass };
+    if (d.delivered) byClass.none! += d.delivered;
     const ukAttempts: number[] = [];
     for (const { id, attempts } of perRecipient) {
       const state = { address: this.refusedAddress(id), deliveries: this.times.history(id) };

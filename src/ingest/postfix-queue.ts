@@ -21,8 +21,30 @@ export interface QueueEntry {
   deferred?: Map<string, DeferredRecipient>;
 }
 
+/**
+ * A key's last four characters as a 16-bit number: a queue id's tail, which the line scanner's
+ * bytes give without a string made (tailOfBytes: the same number for the same characters).
+ */
+function tailOf(key: string): number {
+  const n = key.length;
+  return mixTail(key.charCodeAt(n - 1), key.charCodeAt(n - 2), key.charCodeAt(n - 3), key.charCodeAt(n - 4));
+}
+
+function tailOfBytes(bytes: Uint8Array, end: number): number {
+  return mixTail(bytes[end - 1]!, bytes[end - 2]!, bytes[end - 3]!, bytes[end - 4]!);
+}
+
+function mixTail(a: number, b: number, c: number, d: number): number {
+  return Math.imul((a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24, 0x9e3779b1) >>> 16;
+}
+
 export class PostfixQueue {
   private readonly entries = new Map<string, QueueEntry>();
+  /**
+   * Entries by their key's tail (tailOf): none under a tail means no key ends so, and a message
+   * the scanner read whole then has nothing to remove — no key made for it (see mayHold).
+   */
+  private readonly tails = new Uint16Array(1 << 16);
   evicted = 0;
 
   constructor(private readonly cap = MAX_QUEUE_ENTRIES) {}
@@ -41,10 +63,12 @@ export class PostfixQueue {
       if (this.entries.size >= this.cap) {
         const oldest = this.entries.keys().next().value as string;
         this.entries.delete(oldest);
+        this.tails[tailOf(oldest)]!--;
         this.evicted++;
       }
       e = {};
       this.entries.set(key, e);
+      this.tails[tailOf(key)]!++;
     }
     return e;
   }
@@ -68,7 +92,16 @@ export class PostfixQueue {
   }
 
   remove(key: string): void {
-    this.entries.delete(key);
+    if (this.entries.delete(key)) this.tails[tailOf(key)]!--;
+  }
+
+  /**
+   * False when no entry's key ends in the bytes [end - 4, end) (the tail of a queue id the line
+   * scanner found): a message it read whole then has no entry to remove, and its key need not be
+   * made. True when one may (or the id is shorter than a tail).
+   */
+  mayHold(bytes: Uint8Array, start: number, end: number): boolean {
+    return end - start < 4 || this.tails[tailOfBytes(bytes, end)] !== 0;
   }
 
   /**
@@ -92,7 +125,10 @@ export class PostfixQueue {
 
   /** Entries read before (resuming in the middle of a log), oldest first; nothing is evicted. */
   load(entries: Iterable<[string, QueueEntry]>): void {
-    for (const [k, e] of entries) this.entries.set(k, e);
+    for (const [k, e] of entries) {
+      if (!this.entries.has(k)) this.tails[tailOf(k)]!++;
+      this.entries.set(k, e);
+    }
   }
 }
 
@@ -192,6 +228,11 @@ export class RangeQueue extends PostfixQueue {
   override removeWhole(key: string): void {
     super.removeWhole(key);
     this.wholeSlack = 1;
+  }
+
+  /** Always: a range records every key it removes (the merge reads them), entry or not. */
+  override mayHold(_bytes: Uint8Array, _start: number, _end: number): boolean {
+    return true;
   }
 
   override remove(key: string): void {
