@@ -122,27 +122,32 @@ export function isoUtc(ms: number): string {
 }
 
 let lastIsoDay = NaN;
-let lastIsoDate = '';
-/** '00' to '59'. */
-const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** The prefix of the second being written, `YYYY-MM-DDThh:mm:ss.` (or a longer year), as bytes. */
+let isoPrefixBytes = Buffer.alloc(0);
 
 function isoUtcUncached(ms: number): string {
   const second = Math.floor(ms / 1000);
   if (second !== lastIsoSecond) {
     lastIsoSecond = second;
     // The date from Date once a day (a Date and its ISO string for every second were a tenth of
-    // the events' reading); the time of day by arithmetic.
+    // the events' reading), the time of day written over its digits; one flat string made from
+    // the bytes (pieces joined would keep every piece for as long as an event's time lives).
     const day = Math.floor(second / 86_400);
     if (day !== lastIsoDay) {
       const iso = new Date(day * 86_400_000).toISOString();
       lastIsoDay = day;
-      lastIsoDate = iso.slice(0, iso.indexOf('T') + 1);
+      isoPrefixBytes = Buffer.from(iso.slice(0, iso.indexOf('.') + 1), 'latin1');
     }
     let s = second - day * 86_400;
     const h = Math.floor(s / 3600);
     s -= h * 3600;
     const m = Math.floor(s / 60);
-    lastIsoPrefix = `${lastIsoDate}${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[s - m * 60]}.`;
+    s -= m * 60;
+    const b = isoPrefixBytes, at = b.length - 9;
+    b[at] = 48 + Math.floor(h / 10); b[at + 1] = 48 + (h % 10);
+    b[at + 3] = 48 + Math.floor(m / 10); b[at + 4] = 48 + (m % 10);
+    b[at + 6] = 48 + Math.floor(s / 10); b[at + 7] = 48 + (s % 10);
+    lastIsoPrefix = b.latin1Slice(0, b.length);
   }
   const frac = ms - second * 1000;
   return `${lastIsoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
