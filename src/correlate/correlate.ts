@@ -160,7 +160,9 @@ export class Correlator {
     const ledger = this.ledger;
     return {
       instance: ledger.instance,
-      numbered: (t, id, domain, ref) => this.deliveredTo(this.ledgerDomain(domain), id, t, ref, false),
+      numbered: ({ times, recipients, domains, hosts, length }) => {
+        for (let i = 0; i < length; i++) this.deliveredTo(this.ledgerDomain(domains[i]!), recipients[i]!, times[i]!, hosts[i]!, false);
+      },
       logged: (t, bytes, start, length, ref) => {
         // In place when the bytes lie in the ledger's memory (its instance's scanner's input).
         const id = ledger.inMemory(bytes) ? ledger.loggedAt(bytes.byteOffset + start, length) : ledger.logged(bytes, start, start + length);

@@ -16,7 +16,7 @@ import type { DeliveryEvent, HostRef } from '../types.js';
 import { handOverNormalised, normaliseHostRef } from './event.js';
 import { parseRelay } from './postfix.js';
 import { SyslogLines } from './syslog-lines.js';
-import { omits, type ReadContext } from './reader.js';
+import { omits, type NumberedRun, type ReadContext } from './reader.js';
 import { LOGGED_FALLBACK, LOGGED_UNKNOWN, newEngine } from '../wasm.js';
 
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
@@ -159,6 +159,11 @@ export class ScanSession {
   private readonly flags: number;
   /** Answering hosts by the scanner's relay number; null: not remote (see answeredBy). */
   private readonly relayRefs: (HostRef | null | undefined)[] = [];
+  /**
+   * Deliveries found in the ledger when scanned, not handed over yet: at most one a record of a
+   * scan, handed over (handNumbered) before anything else is, so the order is that of the lines.
+   */
+  private readonly run: NumberedRun = { times: new Float64Array(RECORDS), recipients: new Int32Array(RECORDS), domains: new Int32Array(RECORDS), hosts: [], length: 0 };
 
   constructor(private readonly scanner: LineScanner, private readonly ctx: ReadContext, private readonly lineStats: LineStats) {
     this.lines = new SyslogLines(ctx);
@@ -176,7 +181,7 @@ export class ScanSession {
    * delivery this line hands over).
    */
   *line(text: string, lineNo: number): Generator<DeliveryEvent[]> {
-    if (this.inOrder && this.out.length) { yield this.out; this.out = []; }
+    if (this.inOrder) yield* this.handOver();
     this.scanner.counts.slow++;
     if (!this.lines.read(text, lineNo, this.out)) this.stopped = true;
   }
@@ -214,7 +219,7 @@ export class ScanSession {
         const kind = kindField & 0xff;
         if (kind === SLOW) {
           counts.slow++;
-          if (inOrder && this.out.length) { yield this.out; this.out = []; ({ input, records } = scanner.views()); }
+          if (inOrder && this.out.length) { yield* this.handOver(); ({ input, records } = scanner.views()); }
           const text = lineText(input, records[o + F_START]!, records[o + F_END]!, (kindField & NOT_ASCII) === 0, lineStats);
           const skipped = records[o + F_SKIPPED]!, skippedSent = records[o + F_SKIPPED_SENT]!;
           if (!lines.read(text, first + records[o + F_LINE]!, this.out)) {
@@ -224,7 +229,7 @@ export class ScanSession {
             return line;
           }
           // Batches as large as splitLines' (a 64 KiB piece's lines): a consumer renders a batch as one text.
-          if (this.out.length >= MAX_BATCH_EVENTS) { yield this.out; this.out = []; }
+          if (this.out.length >= MAX_BATCH_EVENTS) yield* this.handOver();
           continue;
         }
         counts.claimed++;
@@ -254,11 +259,21 @@ export class ScanSession {
             const time = clock.toUtc(records[o + F_MONTH]!, records[o + F_DAY]!, records[o + F_HOUR]!, records[o + F_MINUTE]!, records[o + F_SECOND]!, 0);
             const answeredBy = this.answeredBy(input, records, o);
             // Looked up when scanned; a recipient new then may have been numbered since (by a line before), which `logged` finds.
-            const found = resolved ? records[o + F_RECIPIENT]! : notLookedUp, domain = records[o + F_DOMAIN]!;
+            const found = resolved ? records[o + F_RECIPIENT]! : notLookedUp;
             // The events of the lines before go first.
-            if (this.out.length) { yield this.out; this.out = []; ({ input, records } = scanner.views()); }
-            if (found >= 0) deliveryLedger!.numbered(time, found, domain, answeredBy);
-            else if (found === LOGGED_UNKNOWN ? !deliveryLedger!.logged(time, input, valueStart, valueEnd - valueStart, answeredBy) : found === LOGGED_FALLBACK) {
+            if (this.out.length) { yield* this.handOver(); ({ input, records } = scanner.views()); }
+            if (found >= 0) {
+              const { run } = this, i = run.length++;
+              run.times[i] = time;
+              run.recipients[i] = found;
+              run.domains[i] = records[o + F_DOMAIN]!;
+              run.hosts.push(answeredBy);
+              continue;
+            }
+            // The deliveries found before go first (handing them over may number a domain, and grow the memory).
+            this.handNumbered();
+            ({ input, records } = scanner.views());
+            if (found === LOGGED_UNKNOWN ? !deliveryLedger!.logged(time, input, valueStart, valueEnd - valueStart, answeredBy) : found === LOGGED_FALLBACK) {
               handOverNormalised(this.ctx.onDelivered!, time, input.latin1Slice(valueStart, valueEnd), answeredBy, undefined);
             }
           }
@@ -269,10 +284,33 @@ export class ScanSession {
         else if (kind === MESSAGE_ID) { postfix.queue.upsert(key).messageId = value; stats.nonEvents++; }
         else throw new Error(`line scanner: unknown record kind ${kind}`);
       }
-      if (this.out.length) { yield this.out; this.out = []; }
+      // Every scan's deliveries handed over before the next scan's are found (the run holds one scan's).
+      yield* this.handOver();
     }
     this.countSkipped(wasm.skippedLines(), wasm.skippedSentLines());
     return line;
+  }
+
+  /**
+   * The events collected, yielded after the deliveries found when scanned are handed over: those
+   * come from lines before the events not yielded yet (every event is yielded here or by the caller
+   * once the run is empty).
+   */
+  private *handOver(): Generator<DeliveryEvent[]> {
+    this.handNumbered();
+    if (this.out.length === 0) return;
+    const out = this.out;
+    this.out = [];
+    yield out;
+  }
+
+  /** The deliveries found when scanned, handed over (before the events or deliveries of the lines after them). */
+  private handNumbered(): void {
+    const run = this.run;
+    if (run.length === 0) return;
+    this.ctx.deliveryLedger!.numbered(run);
+    run.length = 0;
+    run.hosts.length = 0;
   }
 
   /**

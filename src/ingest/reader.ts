@@ -104,6 +104,20 @@ export type DeliverySink = (time: number, recipient: string, domain: string, ans
  * the ledger's WebAssembly instance (wasm.ts) and looked the recipient up as it scanned. For
  * deliveries whose reply names nothing of a legacy DN; the answering host normalised.
  */
+/**
+ * Deliveries to the ledger's recipient numbers, as columns: the i-th of `length` was at `times[i]`
+ * to recipient `recipients[i]` of domain number `domains[i]`, answered by `hosts[i]`. Handed over
+ * together, between the events of the lines around them: one at a time, each waited on memory the
+ * scanner had pushed out of the cache (bench/NOTES.md, session 14).
+ */
+export interface NumberedRun {
+  readonly times: Float64Array;
+  readonly recipients: Int32Array;
+  readonly domains: Int32Array;
+  readonly hosts: HostRef[];
+  length: number;
+}
+
 export interface DeliveryLedger {
   /**
    * The instance the ledger lives in: a scanner running in it looks recipients up as it scans.
@@ -111,8 +125,8 @@ export interface DeliveryLedger {
    * bytes on), and every delivery comes to `logged`.
    */
   readonly instance?: WebAssembly.Instance;
-  /** A delivery to the ledger's recipient number `recipient`, of its domain number `domain`. */
-  numbered(time: number, recipient: number, domain: number, answeredBy: HostRef): void;
+  /** Deliveries to recipients the ledger numbered (found when scanned), in line order. */
+  numbered(run: NumberedRun): void;
   /**
    * A delivery to bytes [start, start + length) of `bytes` (inside `to=<…>`), a recipient not
    * looked up yet: numbered now. False when the ledger leaves it to DeliverySink, with the

@@ -114,7 +114,7 @@ test('deliveries whose recipients the scanner finds in the ledger: the spelling 
     onDelivered: (t, r, dom, h, legacy) => { asStrings++; correlator.delivered(t, r, dom, h, legacy); },
     deliveryLedger: {
       instance: ledger.instance,
-      numbered: (t, id, domain, h) => { numbered++; ledger.numbered(t, id, domain, h); },
+      numbered: (run) => { numbered += run.length; ledger.numbered(run); },
       logged: (t, bytes, start, length, h) => {
         const taken = ledger.logged(t, bytes, start, length, h);
         if (taken) logged++;
@@ -127,6 +127,68 @@ test('deliveries whose recipients the scanner finds in the ledger: the spelling 
   assert.equal(numbered, 9, 'second reading: every delivery found when scanned');
   assert.equal(asStrings, 2, 'but the one with a space, handed over as a string');
   assert.equal(JSON.stringify({ ...correlator.finish(), inputs: stream.inputs }), twice);
+});
+
+test('deliveries found when scanned are handed over before the events of the lines after them, and at the end of the log', async () => {
+  // The second log's deliveries are to recipients the first numbered (refusals), so the scanner
+  // finds them and collects them; each domain's order of classes and hosts shows when they came.
+  const dir = tempDir('bl-found-');
+  const first = path.join(dir, 'first.log'), second = path.join(dir, 'second.log');
+  const { sent, bounced } = smtpLines();
+  const deferred = (qid: string, to: string, host: string): string =>
+    sent(qid, to, host).replace('dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4QX1)', `dsn=4.7.0, status=deferred (host ${host}[198.51.100.25] said: 421 4.7.0 Try again later (in reply to MAIL FROM command))`);
+  writeFileSync(first, [bounced('A0000001', 'u1@d1.example', 'mx.d1.example'), bounced('A0000002', 'u2@d2.example', 'mx.d2.example')].join('\n') + '\n');
+  writeFileSync(second, [
+    // A delivery, then two events: the second event's line hands the delivery over, then the first event.
+    sent('B0000001', 'u1@d1.example', 'mx1.new.example'),
+    deferred('B0000002', 'w1@d1.example', 'mx2.other.example'),
+    deferred('B0000003', 'w2@d1.example', 'mx2.other.example'),
+    // A delivery, an event, a delivery: the second delivery's line hands the first over, then the event.
+    sent('B0000004', 'u2@d2.example', 'mx1.new.example'),
+    deferred('B0000005', 'w3@d2.example', 'mx2.other.example'),
+    sent('B0000006', 'u1@d1.example', 'mx1.new.example'),
+    // The last line: handed over at the end of the log.
+    sent('B0000007', 'u2@d2.example', 'mx3.new.example'),
+  ].join('\n') + '\n');
+  const ctx = await resolveContext({});
+  const correlator = new Correlator(ctx);
+  const ledger = correlator.deliveryLedger();
+  let numbered = 0;
+  const stream = readEventBatches([first, second], {
+    year: 2024,
+    onDelivered: (t, r, dom, h, legacy) => correlator.delivered(t, r, dom, h, legacy),
+    deliveryLedger: { instance: ledger.instance, logged: ledger.logged, numbered: (run) => { numbered += run.length; ledger.numbered(run); } },
+  });
+  for await (const batch of stream) for (const e of batch) correlator.add(e);
+  assert.equal(numbered, 4, 'every delivery found when scanned');
+  const got = JSON.stringify({ ...correlator.finish(), inputs: stream.inputs });
+  const expected = await viaEvents([first, second], ctx);
+  // The classes of each domain in the order first seen: `none` (the delivery) before the deferral (then the refusals, counted at the end).
+  const classes = (report: string): unknown => (JSON.parse(report) as { domains: { domain: string; byClass: object }[] }).domains.map((d) => [d.domain, Object.keys(d.byClass)]);
+  assert.deepEqual(classes(expected), [['d1.example', ['none', 'policy', 'user-unknown']], ['d2.example', ['none', 'policy', 'user-unknown']]]);
+  assert.deepEqual(classes(got), classes(expected));
+  assert.equal(got, expected);
+});
+
+test('a delivery left to the string path is handed over after the deliveries found before it', async () => {
+  // The order shows in the hosts first seen: the old providers of an inferred cutover are listed so.
+  const dir = tempDir('bl-found-');
+  const first = path.join(dir, 'first.log'), second = path.join(dir, 'second.log');
+  const { sent, bounced } = smtpLines();
+  writeFileSync(first, bounced('A0000001', 'u@d.example', 'mx.d.example') + '\n');
+  const lines = [
+    sent('B0000001', 'u@d.example', 'mx.a-provider.example'),
+    // A space in the address: a string, after the delivery above (found when scanned).
+    sent('B0000002', '"x y"@d.example', 'mx.b-provider.example'),
+  ];
+  // From 09:00 on (the lines are a minute apart), four hours of a new provider.
+  for (let i = 0; i < 57; i++) sent('', '', '');
+  for (let i = 0; i < 240; i++) lines.push(sent(`C${String(i).padStart(7, '0')}`, `v${i}@d.example`, 'mx.c-provider.example'));
+  writeFileSync(second, lines.join('\n') + '\n');
+  const ctx = await resolveContext({});
+  const expected = await viaEvents([first, second], ctx);
+  assert.match(expected, /answers moved from mx\.d\.example, a-provider\.example, b-provider\.example to c-provider\.example/);
+  assert.equal(await viaAnalyze([first, second], ctx), expected);
 });
 
 test('the memory the scanner reads grows while a log is scanned in it: the scanner reads on in the memory grown', async () => {
@@ -157,7 +219,7 @@ test('the memory the scanner reads grows while a log is scanned in it: the scann
     onDelivered: (t, r, dom, h, legacy) => correlator.delivered(t, r, dom, h, legacy),
     deliveryLedger: {
       instance: ledger.instance,
-      numbered: (t, id, domain, h) => { ledger.numbered(t, id, domain, h); grow(); },
+      numbered: (run) => { ledger.numbered(run); grow(); },
       logged: (t, bytes, start, length, h) => { const taken = ledger.logged(t, bytes, start, length, h); grow(); return taken; },
     },
   });
