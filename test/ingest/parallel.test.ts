@@ -21,6 +21,7 @@ import { deleteKeys, keyHash, keySet, keysOf } from '../../src/ingest/range.js';
 import type { EventRender } from '../../src/report/events.js';
 import type { WrittenBytes } from '../../src/io/byte-sink.js';
 import { corpus, fixture, NO_SHARED, SHARED } from '../helpers/paths.js';
+import { HEAVY } from '../hostile/helpers.js';
 import { smtpLines } from '../helpers/postfix-lines.js';
 
 const NDJSON: EventRender = { format: 'ndjson', select: {} };
@@ -64,7 +65,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('ranges: a generated relay log (1.5 MB, 46 ranges) exports the same NDJSON, CSV and class selection', async () => {
   await generatePostfixLog(generated, 1_500_000, 11);
-  const all = await assertSameInRanges([generated], 32 * 1024, NDJSON, {}, true, [2, 3]);
+  // Three threads on two cores (ranges joined in yet another order) in the heavy run.
+  const all = await assertSameInRanges([generated], 32 * 1024, NDJSON, {}, true, HEAVY ? [2, 3] : [2]);
   assert.equal(all.reports[0]!.inOrderFrom, undefined, `no range was read in order (${all.reports[0]!.why})`);
   assert.ok(all.reports[0]!.ranges >= 45, `${all.reports[0]!.ranges} ranges`);
   assert.ok(all.text.split('\n').length > 2000, 'the export has the log\'s events');

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import Table from 'cli-table3';
 import { autoWidthTable, fixedWidthTable, TABLE_PART_ROWS } from '../../src/report/table.js';
+import { HEAVY } from '../hostile/helpers.js';
 
 test('a fixed-width table drawn in parts is the text of one table, whatever its cells', () => {
   const head = ['domain', 'recipient', 'n', 'evidence'];
@@ -57,5 +58,5 @@ test('property: tables drawn directly are the text cli-table3 draws (wrapped, cu
     const auto = new Table({ head, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true });
     auto.push(...cut);
     assert.equal(autoWidthTable(head, cut), auto.toString());
-  }), { numRuns: Number(process.env.FUZZ_RUNS ?? 300), seed: Number(process.env.FUZZ_SEED ?? 20261128) });
+  }), { numRuns: Number(process.env.FUZZ_RUNS ?? (HEAVY ? 300 : 100)), seed: Number(process.env.FUZZ_SEED ?? 20261128) });
 });
