@@ -6,9 +6,9 @@
  */
 
 import { MAX_REFUSALS_PER_RECIPIENT, MAX_SHARED_VALUES } from '../limits.js';
-import { DeliveryTimesTable } from './deliveries.js';
+import { DeliveryTimesTable, widened } from './deliveries.js';
 import { LOGGED_DROPPED, RecipientLedger } from './ledger.js';
-import type { DeliveryLedger } from '../ingest/reader.js';
+import type { DeliveryLedger, NumberedRun } from '../ingest/reader.js';
 import { detach, Interner } from '../text.js';
 import { hostKey, namesLegacyDn } from '../ingest/event.js';
 import { formatOffset, isoUtc, parseEventTime } from '../time.js';
@@ -17,7 +17,7 @@ import { mergeAttempts, type Attempt } from './attempts.js';
 import { RefusalTable } from './refusals.js';
 import { DAY, causeOf, type AttemptView, type RuleFacts } from './causes.js';
 import { cutoverFor, type MigrationContext } from './context.js';
-import { inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
+import { AnswerRows, FIRST, HOUR, LAST, LAST_DELIVERY, RUN_COUNT, RUN_FIRST, RUN_HOUR, inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
 import { CAUSES, type Cause, type Confidence, type Finding } from './finding.js';
 import { buildFinding } from './evidence.js';
 import { hostLabel, hostListsGiven, roleOf, type HostRole } from './hosts.js';
@@ -26,12 +26,6 @@ import { buildTimeline, type TimelineRow } from './summary.js';
 interface DomainState {
   log: AnswerLog;
   eventsByClass: Partial<Record<BounceClass, number>>;
-  /**
-   * Deliveries counted (class `none`, not in eventsByClass.none): a number of the state's own, not
-   * a property of eventsByClass, whose shape differs between domains (the access was megamorphic).
-   * eventsByClass.none is set at the first, so that the classes keep the order first seen.
-   */
-  delivered: number;
   /** host key → the host and the times of connection failures to it (capped) */
   connectionFailures: Map<string, { host: HostRef; times: number[] }>;
   /**
@@ -98,6 +92,18 @@ export class Correlator {
   private readonly byLedgerId: DomainState[] = [];
   /** Every recipient's delivery times, by recipient number. */
   private readonly times = new DeliveryTimesTable();
+  /** The numbers of every domain's answering hosts (see AnswerRows). */
+  private readonly answerRows = new AnswerRows();
+  /**
+   * By the ledger's domain number: the deliveries counted (class `none`, not in
+   * eventsByClass.none, which is set at the first so that the classes keep the order first seen),
+   * and the host object of the domain's last delivery with that host's row in answerRows. A
+   * delivery handed over by number reads these and its host's row, all in small dense arrays, where
+   * the domain's state, its answer log and its host were objects scattered over the heap.
+   */
+  private deliveredBy = new Int32Array(1024);
+  private readonly lastRefOf: (HostRef | undefined)[] = [];
+  private lastRowOf = new Int32Array(1024);
   /** The addresses of recipients with refusals, by number (read from the ledger once). */
   private readonly refusedAddresses = new Map<number, string>();
   /** The ledger's recipients by domain, once reading is over (see knownGood). */
@@ -160,14 +166,12 @@ export class Correlator {
     const ledger = this.ledger;
     return {
       instance: ledger.instance,
-      numbered: ({ times, recipients, domains, hosts, length }) => {
-        for (let i = 0; i < length; i++) this.deliveredTo(this.ledgerDomain(domains[i]!), recipients[i]!, times[i]!, hosts[i]!, false);
-      },
+      numbered: (run) => this.numbered(run),
       logged: (t, bytes, start, length, ref) => {
         // In place when the bytes lie in the ledger's memory (its instance's scanner's input).
         const id = ledger.inMemory(bytes) ? ledger.loggedAt(bytes.byteOffset + start, length) : ledger.logged(bytes, start, start + length);
         if (id < 0) return id === LOGGED_DROPPED;
-        this.deliveredTo(this.ledgerDomain(ledger.lastDomain()), id, t, ref, false);
+        this.deliveredToNumber(ledger.lastDomain(), id, t, ref);
         return true;
       },
     };
@@ -178,22 +182,65 @@ export class Correlator {
     return this.byLedgerId[id] ?? this.domain(this.ledger.domainName(id));
   }
 
+  /** Deliveries found in the ledger (DeliveryLedger.numbered). */
+  private numbered({ times, recipients, domains, hosts, length }: NumberedRun): void {
+    for (let i = 0; i < length; i++) this.deliveredToNumber(domains[i]!, recipients[i]!, times[i]!, hosts[i]!);
+  }
+
+  /**
+   * A delivery to recipient `id` of the ledger's domain number `dom`: what deliveredTo does, in
+   * place where the domain's last delivery had the same host object and was not its first.
+   */
+  private deliveredToNumber(dom: number, id: number, t: number, ref: HostRef): void {
+    const at = this.lastRowOf[dom]!, v = this.answerRows.values;
+    if (this.lastRefOf[dom] !== ref) { this.deliveredTo(this.ledgerDomain(dom), id, t, ref, false); return; }
+    const hour = Math.floor(t / HOUR);
+    if (v[at + RUN_HOUR] !== hour) {
+      // The host's first answer in this hour: recordAnswer moves its last hour's to the log's slots.
+      recordAnswer(this.byLedgerId[dom]!.log, ref, t);
+    } else {
+      if (t < v[at + FIRST]!) v[at + FIRST] = t;
+      if (t > v[at + LAST]!) v[at + LAST] = t;
+      v[at + RUN_COUNT]++;
+      const intoHour = t - hour * HOUR;
+      if (intoHour < v[at + RUN_FIRST]!) v[at + RUN_FIRST] = intoHour;
+    }
+    if (t > v[at + LAST_DELIVERY]!) v[at + LAST_DELIVERY] = t;
+    // lastRefOf is set after a domain's first delivery is counted: the count is past 0 here.
+    this.deliveredBy[dom]++;
+    this.times.add(id, t);
+  }
+
   private deliveredTo(d: DomainState, id: number, t: number, ref: HostRef, legacyDn: boolean): void {
     const answered = ref.host !== undefined || ref.ip !== undefined;
-    if (answered) {
-      const h = recordAnswer(d.log, ref, t, detachRef);
-      if (t > h.lastDelivery) h.lastDelivery = t;
-    }
+    const h = answered ? recordAnswer(d.log, ref, t, detachRef) : undefined;
+    if (h && t > h.lastDelivery) h.lastDelivery = t;
     // An X.500 recipient is refusal evidence even when delivered: not counted among the domain's classes.
-    if (!legacyDn && d.delivered++ === 0) d.eventsByClass.none ??= 0;
+    if (!legacyDn) {
+      const dom = d.ledgerId;
+      if (dom >= this.deliveredBy.length) this.growByDomain(dom);
+      if (this.deliveredBy[dom]++ === 0) d.eventsByClass.none ??= 0;
+      // Remembered only after the first delivery is counted (numbered() counts without looking).
+      if (h) {
+        this.lastRefOf[dom] = ref;
+        this.lastRowOf[dom] = h.at;
+      }
+    }
     this.times.add(id, t);
+  }
+
+  private growByDomain(dom: number): void {
+    let size = this.deliveredBy.length;
+    while (size <= dom) size *= 2;
+    this.deliveredBy = widened(this.deliveredBy, size);
+    this.lastRowOf = widened(this.lastRowOf, size);
   }
 
   private domain(name: string): DomainState {
     let d = this.domains.get(name);
     if (!d) {
       const kept = detach(name);
-      d = { log: newAnswerLog(), eventsByClass: {}, delivered: 0, connectionFailures: new Map(), ledgerId: this.ledger.domain(kept), refusals: new Map(), capped: 0 };
+      d = { log: newAnswerLog(this.answerRows), eventsByClass: {}, connectionFailures: new Map(), ledgerId: this.ledger.domain(kept), refusals: new Map(), capped: 0 };
       this.domains.set(kept, d);
       this.byLedgerId[d.ledgerId] = d;
     }
@@ -300,7 +347,8 @@ export class Correlator {
 
     const findings: Finding[] = [];
     const byClass: Partial<Record<BounceClass, number>> = { ...d.eventsByClass };
-    if (d.delivered) byClass.none! += d.delivered;
+    const delivered = d.ledgerId < this.deliveredBy.length ? this.deliveredBy[d.ledgerId]! : 0;
+    if (delivered) byClass.none! += delivered;
     const ukAttempts: number[] = [];
     for (const { id, attempts } of perRecipient) {
       const state = { address: this.refusedAddress(id), deliveries: this.times.history(id) };

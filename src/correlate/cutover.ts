@@ -42,19 +42,64 @@ export interface AnswerLog {
    * 2^30): absolute hours × MAX_HOSTS do not fit, and every lookup then boxed a number.
    */
   baseHour?: number;
+  /** Where its hosts' numbers are kept (shared by the logs of one correlator). */
+  rows: AnswerRows;
 }
 
+/** A host's numbers in AnswerRows: its place plus one of these. */
+export const FIRST = 0, LAST = 1, RUN_HOUR = 2, RUN_COUNT = 3, RUN_FIRST = 4, LAST_DELIVERY = 5;
+const ROW = 6;
+
 /**
- * A host that answered for a domain. Its answers in the current hour are counted here (the run)
+ * The numbers of answering hosts, a row of six doubles each, in one array for
+ * every domain of a correlator: a delivery updates its host's row, and as objects each answer read
+ * a domain's state, its log and its host from three places in a heap of a hundred megabytes
+ * (bench/NOTES.md, session 15). The answers of the current hour are counted in the row (the run)
  * and moved to the log's slot maps when the hour changes: a log is read in time order, so most
  * answers touch no map at all (four map operations per delivery were a sixth of `analyze`).
  */
-export type AnsweringHost = HostRef & {
-  first: number; last: number; count: number; index: number;
-  runHour: number; runCount: number; runFirst: number;
+export class AnswerRows {
+  values = new Float64Array(ROW * 64);
+  private used = 0;
+
+  /** A new host's row: its first answer at `t` (which is also its run's first). */
+  add(t: number, hour: number): number {
+    if (this.used === this.values.length) {
+      const grown = new Float64Array(2 * this.values.length);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    const at = this.used;
+    this.used += ROW;
+    const v = this.values;
+    v[at + FIRST] = t;
+    v[at + LAST] = t;
+    v[at + RUN_HOUR] = hour;
+    v[at + RUN_COUNT] = 1;
+    v[at + RUN_FIRST] = t - hour * HOUR;
+    v[at + LAST_DELIVERY] = -Infinity;
+    return at;
+  }
+}
+
+/** A host that answered for a domain: its name and address, its numbers in the log's AnswerRows. */
+export class AnsweringHost implements HostRef {
+  constructor(
+    readonly host: string | undefined,
+    readonly ip: string | undefined,
+    /** Its place among the log's hosts (slots of later ones share the last). */
+    readonly index: number,
+    private readonly rows: AnswerRows,
+    /** Its row in `rows`. */
+    readonly at: number,
+  ) {}
+
+  get first(): number { return this.rows.values[this.at + FIRST]!; }
+  get last(): number { return this.rows.values[this.at + LAST]!; }
   /** The last delivery it accepted; -Infinity when none. */
-  lastDelivery: number;
-};
+  get lastDelivery(): number { return this.rows.values[this.at + LAST_DELIVERY]!; }
+  set lastDelivery(t: number) { this.rows.values[this.at + LAST_DELIVERY] = t; }
+}
 
 /**
  * Hosts of a domain found by comparing their name and address before the map is asked: most
@@ -68,8 +113,8 @@ const MAX_HOSTS = 4096;
 /** Answers up to ~7 years before a domain's first one still get a slot of their own. */
 const BASE_SLACK_HOURS = 1 << 16;
 
-export function newAnswerLog(): AnswerLog {
-  return { hosts: new Map(), firstHosts: [], keys: [], slots: new Map(), counts: [], firsts: [] };
+export function newAnswerLog(rows: AnswerRows = new AnswerRows()): AnswerLog {
+  return { hosts: new Map(), firstHosts: [], keys: [], slots: new Map(), counts: [], firsts: [], rows };
 }
 
 /** The entry of a host that answered before. */
@@ -91,49 +136,49 @@ export function recordAnswer(log: AnswerLog, ref: HostRef, t: number, keep: (ref
   const intoHour = t - hour * HOUR;
   let h = answeringHost(log, ref);
   if (h) {
-    h.count++;
-    if (t < h.first) h.first = t;
-    if (t > h.last) h.last = t;
-    if (hour === h.runHour) {
-      h.runCount++;
-      if (intoHour < h.runFirst) h.runFirst = intoHour;
+    const v = log.rows.values, at = h.at;
+    if (t < v[at + FIRST]!) v[at + FIRST] = t;
+    if (t > v[at + LAST]!) v[at + LAST] = t;
+    if (hour === v[at + RUN_HOUR]) {
+      v[at + RUN_COUNT]++;
+      if (intoHour < v[at + RUN_FIRST]!) v[at + RUN_FIRST] = intoHour;
       return h;
     }
     flushRun(log, h);
-  } else {
-    const index = Math.min(log.keys.length, MAX_HOSTS - 1);
-    // Every field named (no spread of the ref): spread objects took V8's slow path, 3× the time of
-    // this whole function.
-    const copy = keep(ref);
-    h = { host: copy.host, ip: copy.ip, first: t, last: t, count: 1, index, runHour: hour, runCount: 0, runFirst: intoHour, lastDelivery: -Infinity };
-    const kept = detach(hostKey(ref));
-    log.hosts.set(kept, h);
-    if (log.firstHosts.length < FIRST_HOSTS) log.firstHosts.push(h);
-    if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
-    log.lastRef = ref;
-    log.lastHost = h;
+    v[at + RUN_HOUR] = hour;
+    v[at + RUN_COUNT] = 1;
+    v[at + RUN_FIRST] = intoHour;
+    return h;
   }
-  h.runHour = hour;
-  h.runCount = 1;
-  h.runFirst = intoHour;
+  const index = Math.min(log.keys.length, MAX_HOSTS - 1);
+  const copy = keep(ref);
+  h = new AnsweringHost(copy.host, copy.ip, index, log.rows, log.rows.add(t, hour));
+  const kept = detach(hostKey(ref));
+  log.hosts.set(kept, h);
+  if (log.firstHosts.length < FIRST_HOSTS) log.firstHosts.push(h);
+  if (log.keys.length < MAX_HOSTS) log.keys.push(kept);
+  log.lastRef = ref;
+  log.lastHost = h;
   return h;
 }
 
 /** Move a host's current-hour count into the slot maps (adding: a slot may be flushed more than once). */
 function flushRun(log: AnswerLog, h: AnsweringHost): void {
-  if (h.runCount === 0) return;
-  log.baseHour ??= h.runHour - BASE_SLACK_HOURS;
-  const slot = (h.runHour - log.baseHour) * MAX_HOSTS + h.index;
-  const at = log.slots.get(slot);
-  if (at === undefined) {
+  const v = log.rows.values, at = h.at;
+  const runCount = v[at + RUN_COUNT]!, runHour = v[at + RUN_HOUR]!, runFirst = v[at + RUN_FIRST]!;
+  if (runCount === 0) return;
+  log.baseHour ??= runHour - BASE_SLACK_HOURS;
+  const slot = (runHour - log.baseHour) * MAX_HOSTS + h.index;
+  const place = log.slots.get(slot);
+  if (place === undefined) {
     log.slots.set(slot, log.counts.length);
-    log.counts.push(h.runCount);
-    log.firsts.push(h.runFirst);
+    log.counts.push(runCount);
+    log.firsts.push(runFirst);
   } else {
-    log.counts[at] += h.runCount;
-    if (h.runFirst < log.firsts[at]!) log.firsts[at] = h.runFirst;
+    log.counts[place] += runCount;
+    if (runFirst < log.firsts[place]!) log.firsts[place] = runFirst;
   }
-  h.runCount = 0;
+  v[at + RUN_COUNT] = 0;
 }
 
 /** hour → host key → { count, first }, rebuilt from the flat maps when inference needs it. */

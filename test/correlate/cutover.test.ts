@@ -49,7 +49,7 @@ test('recordAnswer finds a host by name and address among the first few and thro
     for (let i = 11; i >= 0; i--) assert.equal(recordAnswer(log, ref(i), 2_000 + round), entries[i], `host ${i}, round ${round}`);
   }
   assert.equal(log.hosts.size, 12);
-  assert.deepEqual(entries.map((h) => h.count), Array(12).fill(4));
+  assert.deepEqual(entries.map((h) => [h.first, h.last]), entries.map((_, i) => [1_000 + i, 2_002]));
   // A name and address whose key equals another's are the same host, as they always were in the map.
   for (const l of [log, newAnswerLog()]) {
     // One name, two addresses: two hosts (an old A record beside the new one).

@@ -176,6 +176,52 @@ test('deliveries found when scanned are handed over before the events of the lin
   assert.equal(got, expected);
 });
 
+test('a domain\'s deliveries after its first, counted in place: its hosts\' first and last answers, last delivery and first answer of each hour', async () => {
+  // After a domain's first delivery, one to the same host object (the scanner's, per relay) is
+  // counted in the host's row without its domain state (Correlator.deliveredToNumber). Each line
+  // marked "in place" below is such a delivery, and the diagnosis shows what it changed.
+  const dir = tempDir('bl-in-place-');
+  const log = path.join(dir, 'mail.log');
+  let q = 0;
+  const line = (hhmm: string, to: string, host: string, bounce = false): string => `Nov 27 ${hhmm}:00 relay1 postfix/smtp[71]: ${(0xA1B2C3D400 + q++).toString(16).toUpperCase()}: to=<${to}>, relay=${host}[198.51.100.25]:25, delay=0.4, delays=0.1/0/0.2/0.1, ` +
+    (bounce ? `dsn=5.1.1, status=bounced (host ${host}[198.51.100.25] said: 550 5.1.1 <${to}>: Recipient address rejected: User unknown (in reply to RCPT TO command))` : 'dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4QX1)');
+  const lines = [
+    line('08:00', 'a1@d.example', 'mx.old.example'),
+    line('08:10', 'a2@d.example', 'mx.old.example'), // in place
+    line('09:00', 'a3@d.example', 'mx.old.example'), // a new hour
+    line('10:30', 'b1@d.example', 'mx.new.example'),
+    line('10:20', 'b2@d.example', 'mx.new.example'), // in place, ten minutes back: the new host's first answer
+    line('10:40', 'b3@d.example', 'mx.new.example'), // in place: its last delivery
+    line('10:50', 'c1@d.example', 'mx.third.example'),
+    line('10:15', 'c2@d.example', 'mx.third.example'), // in place: the third host's first answer, before the change
+    line('11:05', 'a4@d.example', 'mx.old.example'),
+    line('11:45', 'a5@d.example', 'mx.old.example'), // in place: the old host's last answer
+    line('12:00', 'u1@d.example', 'mx.new.example', true),
+    line('12:01', 'u2@d.example', 'mx.new.example', true),
+    line('12:10', 'b4@d.example', 'mx.new.example'),
+    line('12:11', 'b5@d.example', 'mx.new.example'), // in place
+  ];
+  writeFileSync(log, lines.join('\n') + '\n');
+  const domain = (report: string): { cutover: { time: string; evidence: string }; staleMxStopped?: string; looksNotAccepted: boolean } => JSON.parse(report).domains[0];
+
+  // Nothing given: the change of provider inferred from the answers by hour.
+  const inferred = await resolveContext({});
+  const expected = await viaEvents([log], inferred);
+  assert.equal(domain(expected).cutover.time, '2024-11-27T10:20:00.000Z', 'the first answer in the hour of the change');
+  assert.match(domain(expected).cutover.evidence, /answers moved from old\.example, third\.example to new\.example/, 'a host that answered before the change is an old provider');
+  assert.equal(domain(expected).staleMxStopped, 'T+1h25m');
+  assert.equal(await viaAnalyze([log], inferred), expected);
+
+  // Host lists and a cutover after the new host's first delivery, the log without the last two:
+  // its one delivery at the new host after the cutover is counted in place.
+  const cut = path.join(dir, 'cut.log');
+  writeFileSync(cut, lines.slice(0, -2).join('\n') + '\n');
+  const given = await resolveContext({ cutover: ['2024-11-27T10:35:00Z'], oldMx: ['mx.old.example'], newMx: ['mx.new.example'] });
+  const expectedGiven = await viaEvents([cut], given);
+  assert.equal(domain(expectedGiven).looksNotAccepted, false, 'two refused at the new host after the cutover, but a delivery there too');
+  assert.equal(await viaAnalyze([cut], given), expectedGiven);
+});
+
 test('a delivery left to the string path is handed over after the deliveries found before it', async () => {
   // The order shows in the hosts first seen: the old providers of an inferred cutover are listed so.
   const dir = tempDir('bl-found-');
