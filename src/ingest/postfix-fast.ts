@@ -25,7 +25,7 @@ const SAME_SCOPE = 0x100, NOT_ASCII = 0x200, WHOLE = 0x400;
 const CLAIM_SENT = 1, ELIDE = 2, CLAIM_DELIVERED = 4, RELAY_IDS = 8, RESOLVE = 16;
 const F_KIND = 0, F_LINE = 1, F_START = 2, F_END = 3, F_MONTH = 4, F_DAY = 5, F_HOUR = 6, F_MINUTE = 7, F_SECOND = 8;
 const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17, F_SKIPPED_SENT = 18, F_RELAY = 19, F_RELAY_END = 20;
-const F_RELAY_ID = 21, F_RECIPIENT = 22, F_DOMAIN = 23;
+const F_RELAY_ID = 21, F_RECIPIENT = 22, F_DOMAIN = 23, F_QID_TAIL = F_RECIPIENT;
 
 /** Events handed on at once, at most (see ScanSession.body). */
 const MAX_BATCH_EVENTS = 512;
@@ -240,7 +240,7 @@ export class ScanSession {
           this.scope = postfix.scopeOfNames(input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!), input.latin1Slice(records[o + F_PROGRAM]!, records[o + F_PROGRAM_END]!));
         }
         const qidStart = records[o + F_QID]!, qidEnd = records[o + F_QID_END]!;
-        if (kind === REMOVED && kindField & WHOLE && !postfix.queue.mayHold(input, qidStart, qidEnd)) { stats.nonEvents++; continue; }
+        if (kind === REMOVED && kindField & WHOLE && !postfix.queue.mayHold(records[o + F_QID_TAIL]!)) { stats.nonEvents++; continue; }
         // A delivery of a whole message changes nothing in the queue.
         const key = kind === SENT && kindField & WHOLE ? '' : this.scope + input.latin1Slice(qidStart, qidEnd);
         if (kind === REMOVED) {

@@ -22,16 +22,17 @@ export interface QueueEntry {
 }
 
 /**
- * A key's last four characters as a 16-bit number: a queue id's tail, which the line scanner's
- * bytes give without a string made (tailOfBytes: the same number for the same characters).
+ * A key's last four characters as a 16-bit number: a queue id's tail, which the line scanner gives
+ * with a REMOVED record without a string made (queueIdTail: the same number for the same characters).
  */
 function tailOf(key: string): number {
   const n = key.length;
   return mixTail(key.charCodeAt(n - 1), key.charCodeAt(n - 2), key.charCodeAt(n - 3), key.charCodeAt(n - 4));
 }
 
-function tailOfBytes(bytes: Uint8Array, end: number): number {
-  return mixTail(bytes[end - 1]!, bytes[end - 2]!, bytes[end - 3]!, bytes[end - 4]!);
+/** The tail number of the queue id in bytes [start, end), -1 when shorter than a tail: what the line scanner gives (assembly/postfix-scan.ts qidTail). */
+export function queueIdTail(bytes: Uint8Array, start: number, end: number): number {
+  return end - start < 4 ? -1 : mixTail(bytes[end - 1]!, bytes[end - 2]!, bytes[end - 3]!, bytes[end - 4]!);
 }
 
 function mixTail(a: number, b: number, c: number, d: number): number {
@@ -96,12 +97,12 @@ export class PostfixQueue {
   }
 
   /**
-   * False when no entry's key ends in the bytes [end - 4, end) (the tail of a queue id the line
-   * scanner found): a message it read whole then has no entry to remove, and its key need not be
-   * made. True when one may (or the id is shorter than a tail).
+   * False when no entry's key ends in the queue id of tail number `tail` (queueIdTail, as the line
+   * scanner gives it): a message it read whole then has no entry to remove, and its key need not be
+   * made. True when one may (or the id is shorter than a tail: -1).
    */
-  mayHold(bytes: Uint8Array, start: number, end: number): boolean {
-    return end - start < 4 || this.tails[tailOfBytes(bytes, end)] !== 0;
+  mayHold(tail: number): boolean {
+    return tail < 0 || this.tails[tail] !== 0;
   }
 
   /**
@@ -231,7 +232,7 @@ export class RangeQueue extends PostfixQueue {
   }
 
   /** Always: a range records every key it removes (the merge reads them), entry or not. */
-  override mayHold(_bytes: Uint8Array, _start: number, _end: number): boolean {
+  override mayHold(_tail: number): boolean {
     return true;
   }
 

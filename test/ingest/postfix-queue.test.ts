@@ -6,21 +6,21 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PostfixQueue, RangeQueue } from '../../src/ingest/postfix-queue.js';
+import { PostfixQueue, queueIdTail, RangeQueue } from '../../src/ingest/postfix-queue.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { collect, tempDir } from '../helpers/paths.js';
 
-/** The bytes of `qid` and where they end, as the scanner gives them (amid other bytes). */
-function qidBytes(qid: string): [Buffer, number, number] {
+/** The tail number of `qid` in the bytes of its line (amid other bytes). */
+function qidTail(qid: string): number {
   const bytes = Buffer.from(`Nov 26 00:00:01 relay1 postfix/qmgr[2]: ${qid}: removed\n`, 'latin1');
   const start = bytes.indexOf(qid);
-  return [bytes, start, start + qid.length];
+  return queueIdTail(bytes, start, start + qid.length);
 }
 
 test('PostfixQueue.mayHold: true while an entry ends in the queue id, false once none does', () => {
   const q = new PostfixQueue(2);
-  const holds = (qid: string): boolean => q.mayHold(...qidBytes(qid));
+  const holds = (qid: string): boolean => q.mayHold(qidTail(qid));
   assert.equal(holds('4BCD21A0F3'), false, 'empty');
   q.upsert('relay1 postfix/4BCD21A0F3');
   assert.equal(holds('4BCD21A0F3'), true, 'opened');
@@ -44,7 +44,7 @@ test('PostfixQueue.mayHold: true while an entry ends in the queue id, false once
   assert.equal(holds('B0000009'), true, 'loaded');
   assert.equal(holds('Q12'), true, 'shorter than a tail: cannot tell');
   // A range's queue records every removal.
-  assert.equal(new RangeQueue().mayHold(...qidBytes('4BCD21A0F3')), true);
+  assert.equal(new RangeQueue().mayHold(qidTail('4BCD21A0F3')), true);
 });
 
 test('in order: a message read whole removes the entry its queue id had before it', async () => {
