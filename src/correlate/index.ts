@@ -20,6 +20,7 @@ export async function analyze(names: readonly string[], context: MigrationContex
     ...options,
     onDelivered: (t, r, dom, h, legacy) => correlator.delivered(t, r, dom, h, legacy),
     deliveryLedger: correlator.deliveryLedger(),
+    onEvents: (events) => { for (const e of events) correlator.add(e); },
   });
   for await (const batch of stream) for (const e of batch) correlator.add(e);
   const analysis = correlator.finish({ since: options.since, until: options.until });

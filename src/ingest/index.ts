@@ -52,6 +52,8 @@ export interface ReadEventsOptions {
   onDelivered?: DeliverySink;
   /** The correlator's ledger, where a reader reading in order finds deliveries' recipients itself (see ReadOptions.deliveryLedger). */
   deliveryLedger?: DeliveryLedger;
+  /** Events handed over instead of yielded where a reader reads in order with `onDelivered` (see ReadOptions.onEvents). */
+  onEvents?: (events: DeliveryEvent[]) => void;
   /** Threads reading a large plain Postfix log in ranges (`readRenderedEvents`, and with `onDelivered`); 1: in order. */
   threads?: number;
   /** Range size and the file size from which ranges are read (tests); how each file was read (tests, bench). */
@@ -139,7 +141,7 @@ function readContext(source: InputSource, env: ReadEnv, stats: InputStats, refer
   const { options } = env;
   return {
     file: source.name, run: env.run, stats, tz: options.tz ?? 'UTC', year: options.year, dateOrder: options.dateOrder,
-    classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, deliveryLedger: options.deliveryLedger, referenceTime: reference.referenceTime, referenceFrom: reference.referenceFrom,
+    classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, deliveryLedger: options.deliveryLedger, onEvents: options.onEvents, referenceTime: reference.referenceTime, referenceFrom: reference.referenceFrom,
   };
 }
 
@@ -253,7 +255,7 @@ interface AloneResult {
  * recognised it. Progress is counted by the caller.
  */
 async function readAlone(source: InputSource, prefetched: Prefetched, options: ReadEventsOptions, classifier: Classifier): Promise<AloneResult> {
-  const env: ReadEnv = { options: { ...options, progress: undefined, onDelivered: undefined, deliveryLedger: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
+  const env: ReadEnv = { options: { ...options, progress: undefined, onDelivered: undefined, deliveryLedger: undefined, onEvents: undefined }, classifier, run: { shared: new Map() }, inputs: [], errors: [], skipped: [] };
   const events: DeliveryEvent[] = [];
   // Most bounce files are one message, read here without the chunk, line and message streams.
   const whole = prefetched.bytes.length <= (options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES) ? wholeMessage(prefetched.bytes) : undefined;

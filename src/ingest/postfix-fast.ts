@@ -156,6 +156,8 @@ export class ScanSession {
   stopped = false;
   private scope = '';
   private readonly inOrder: boolean;
+  /** Where the events collected go in order instead of being yielded (ReadOptions.onEvents, with onDelivered). */
+  private readonly onEvents: ((events: DeliveryEvent[]) => void) | undefined;
   private readonly flags: number;
   /** Answering hosts by the scanner's relay number; null: not remote (see answeredBy). */
   private readonly relayRefs: (HostRef | null | undefined)[] = [];
@@ -168,6 +170,7 @@ export class ScanSession {
   constructor(private readonly scanner: LineScanner, private readonly ctx: ReadContext, private readonly lineStats: LineStats) {
     this.lines = new SyslogLines(ctx);
     this.inOrder = ctx.onDelivered !== undefined;
+    this.onEvents = this.inOrder ? ctx.onEvents : undefined;
     // The ledger's lookup where the scanner runs in the ledger's instance.
     const resolve = ctx.deliveryLedger?.instance === scanner.instance ? RESOLVE : 0;
     this.flags = omits(ctx, 'none') ? CLAIM_SENT : ctx.onDelivered ? CLAIM_DELIVERED | RELAY_IDS | resolve : 0;
@@ -292,16 +295,17 @@ export class ScanSession {
   }
 
   /**
-   * The events collected, yielded after the deliveries found when scanned are handed over: those
-   * come from lines before the events not yielded yet (every event is yielded here or by the caller
-   * once the run is empty).
+   * The events collected, yielded (or handed to onEvents) after the deliveries found when scanned
+   * are handed over: those come from lines before the events not yielded yet (every event is
+   * yielded here or by the caller once the run is empty).
    */
   private *handOver(): Generator<DeliveryEvent[]> {
     this.handNumbered();
     if (this.out.length === 0) return;
     const out = this.out;
     this.out = [];
-    yield out;
+    if (this.onEvents) this.onEvents(out);
+    else yield out;
   }
 
   /** The deliveries found when scanned, handed over (before the events or deliveries of the lines after them). */

@@ -174,6 +174,8 @@ test('deliveries found when scanned are handed over before the events of the lin
   assert.deepEqual(classes(expected), [['d1.example', ['none', 'policy', 'user-unknown']], ['d2.example', ['none', 'policy', 'user-unknown']]]);
   assert.deepEqual(classes(got), classes(expected));
   assert.equal(got, expected);
+  // analyze hands the events to the correlator as they come (ReadOptions.onEvents), not yielded.
+  assert.equal(await viaAnalyze([first, second], ctx), expected);
 });
 
 test('a domain\'s deliveries after its first, counted in place: its hosts\' first and last answers, last delivery and first answer of each hour', async () => {
