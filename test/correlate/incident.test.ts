@@ -37,8 +37,12 @@ test('incident: table view names the context, counts inputs, draws the timeline;
   assert.match(table.stdout, /hugo@example\.com +│ undetermined +│ low/);
   assert.match(table.stdout, /\| marks the cutover/);
   assert.match(table.stdout, /example\.net +·{24}\|·█/);
-  const json = JSON.parse(analyze('--config', 'fixtures/incident/context.json', '--format', 'json', 'fixtures/incident/inputs').stdout) as Record<string, unknown>;
+  const report = analyze('--config', 'fixtures/incident/context.json', '--format', 'json', 'fixtures/incident/inputs').stdout;
+  const json = JSON.parse(report) as Record<string, unknown>;
   assert.deepEqual(Object.keys(json), ['context', 'inputs', 'domains', 'findings', 'timeline']);
+  // Written in pieces (an array element at a time), laid out as the whole document at once would be.
+  assert.equal(report, JSON.stringify(json, null, 2) + '\n');
+  assert.ok((json.findings as unknown[]).length > 1 && (json.domains as unknown[]).length > 1);
 });
 
 test('analyze: bad flags and config exit 2 with one line', () => {
@@ -66,11 +70,21 @@ test('analyze: a config file with an unknown key exits 2 and names the key', () 
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
-test('analyze: inputs without any user-unknown event give an empty findings list, exit 0', () => {
-  const r = analyze('--year', '2024', '--cutover', '2024-11-27T09:00Z', '--format', 'json', 'fixtures/exim/mainlog');
-  assert.equal(r.code, 0);
-  const json = JSON.parse(r.stdout) as { findings: unknown[] };
-  assert.ok(Array.isArray(json.findings));
+test('analyze: inputs without any refusal give an empty findings list, exit 0', () => {
+  // Deliveries and a deferral only (the fixtures all have refusals).
+  const log = path.join(tempDir('bl-no-refusal-'), 'mail.log');
+  const line = (time: string, qid: string, to: string, status: string): string =>
+    `Nov 27 ${time} relay1 postfix/smtp[71]: ${qid}: to=<${to}>, relay=mx.example.org[198.51.100.25]:25, delay=0.4, delays=0.1/0/0.2/0.1, ${status}`;
+  writeFileSync(log, [
+    line('08:59:00', 'A1B2C3D4E5', 'ann@example.org', 'dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4QX1)'),
+    line('09:01:00', 'A1B2C3D4E6', 'bob@example.org', 'dsn=4.7.1, status=deferred (host mx.example.org[198.51.100.25] said: 450 4.7.1 Try again later (in reply to RCPT TO command))'),
+  ].join('\n') + '\n');
+  const r = analyze('--year', '2024', '--cutover', '2024-11-27T09:00Z', '--format', 'json', log);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(r.stdout) as { findings: unknown[]; domains: { byClass: object }[] };
+  assert.deepEqual(json.domains.map((d) => d.byClass), [{ none: 1, policy: 1 }]);
+  assert.deepEqual(json.findings, []);
+  assert.equal(r.stdout, JSON.stringify(json, null, 2) + '\n', 'empty arrays laid out as JSON.stringify does');
   const table = analyze('--cutover', '2024-11-27T09:00Z', '--old-mx', 'mx.old.example', '--new-mx', 'mx.new.example', 'fixtures/postfix/rsyslog-iso.log');
   assert.equal(table.code, 0);
   assert.match(table.stdout, /No domain in scope/);
