@@ -11,7 +11,7 @@
  * Node copies a chunk into shared memory at a tenth of the speed (1 GB log: 0.36 s against 0.04 s).
  */
 
-export { RECORD_FIELDS, reserve, records, scanEnd, scanLine, skippedLines, skippedSentLines, resetRange, countNewlines, scan } from './postfix-scan';
+export { RECORD_FIELDS, reserve, records, scanEnd, scanLine, skippedLines, skippedSentLines, resetRange, countNewlines, scan, resolveSent } from './postfix-scan';
 export {
   init, scratch, domain, recipient, logged, loggedAt, lastDomain, recipients, domains, recipientDomain,
   spellingAt, spellingLength, domainAt, domainLength,

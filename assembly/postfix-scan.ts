@@ -634,6 +634,14 @@ function numberSent(n: i32, flags: u32): void {
   }
 }
 
+/**
+ * The ledger's lookups (RESOLVE) of the SENT records among the first `n`, written by a scan in
+ * another instance (a prescan on a worker thread, src/ingest/prescan.ts) over the same bytes.
+ */
+export function resolveSent(n: i32): void {
+  numberSent(n, RESOLVE);
+}
+
 /** What the lookups' first pass read (kept, so that its reads are not optimised away). */
 let lastTouched: u32 = 0;
 

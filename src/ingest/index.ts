@@ -54,6 +54,8 @@ export interface ReadEventsOptions {
   deliveryLedger?: DeliveryLedger;
   /** Events handed over instead of yielded where a reader reads in order with `onDelivered` (see ReadOptions.onEvents). */
   onEvents?: (events: DeliveryEvent[]) => void;
+  /** See ReadOptions.prescanAfterBytes. */
+  prescanAfterBytes?: number;
   /** Threads reading a large plain Postfix log in ranges (`readRenderedEvents`, and with `onDelivered`); 1: in order. */
   threads?: number;
   /** Range size and the file size from which ranges are read (tests); how each file was read (tests, bench). */
@@ -141,7 +143,7 @@ function readContext(source: InputSource, env: ReadEnv, stats: InputStats, refer
   const { options } = env;
   return {
     file: source.name, run: env.run, stats, tz: options.tz ?? 'UTC', year: options.year, dateOrder: options.dateOrder,
-    classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, deliveryLedger: options.deliveryLedger, onEvents: options.onEvents, referenceTime: reference.referenceTime, referenceFrom: reference.referenceFrom,
+    classifier: env.classifier, keepClasses: options.keepClasses, onDelivered: options.onDelivered, deliveryLedger: options.deliveryLedger, onEvents: options.onEvents, prescanAfterBytes: options.prescanAfterBytes, referenceTime: reference.referenceTime, referenceFrom: reference.referenceFrom,
   };
 }
 

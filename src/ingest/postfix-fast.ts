@@ -18,6 +18,7 @@ import { parseRelay } from './postfix.js';
 import { SyslogLines } from './syslog-lines.js';
 import { omits, type NumberedRun, type ReadContext } from './reader.js';
 import { LOGGED_FALLBACK, LOGGED_UNKNOWN, newEngine } from '../wasm.js';
+import { Prescanner } from './prescan.js';
 
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
 const SLOW = 0, INFO = 1, SENDER = 2, MESSAGE_ID = 3, REMOVED = 4, SENT = 5;
@@ -52,6 +53,22 @@ interface ScanExports {
   skippedLines(): number;
   skippedSentLines(): number;
   resetRange(): void;
+  resolveSent(n: number): void;
+}
+
+/** One scan call of a prescan: its records (`n` of them), and where the next call goes on. */
+export interface PrescanCall {
+  n: number;
+  end: number;
+  line: number;
+  records: Int32Array;
+}
+
+/** A body of whole lines scanned on another thread (see prescan.ts): its calls in order and the lines only counted. */
+export interface Prescan {
+  calls: PrescanCall[];
+  skipped: number;
+  skippedSent: number;
 }
 
 /**
@@ -122,6 +139,28 @@ export class LineScanner {
   }
 
   /**
+   * The scan calls ScanSession.body makes for `bytes` (whole lines, at most maxBytes), made here
+   * with `flags` on a scanner of its own (a prescan worker's; no ledger lookups, RESOLVE is left
+   * to the reading thread's instance): the same records, relay numbers of this instance's.
+   */
+  prescan(bytes: Uint8Array, flags: number): Prescan {
+    if (bytes.length > this.maxBytes) throw new Error(`${bytes.length} bytes are more than the scanner's ${this.maxBytes}`);
+    const { input, records } = this.views();
+    input.set(bytes);
+    const wasm = this.exports;
+    wasm.resetRange();
+    const calls: PrescanCall[] = [];
+    let pos = 0, line = 0;
+    while (pos < bytes.length) {
+      const n = wasm.scan(pos, bytes.length, line, flags);
+      pos = wasm.scanEnd();
+      line = wasm.scanLine();
+      calls.push({ n, end: pos, line, records: records.slice(0, n * this.fields) });
+    }
+    return { calls, skipped: wasm.skippedLines(), skippedSent: wasm.skippedSentLines() };
+  }
+
+  /**
    * The events of the syslog lines in `bytes` (whole lines, LF-separated, the first numbered
    * `first`), read with the clock, queue and counters of `ctx` as SyslogLines would read them
    * (a byte range read apart, see ingest/parallel).
@@ -160,7 +199,10 @@ export class ScanSession {
   private readonly onEvents: ((events: DeliveryEvent[]) => void) | undefined;
   private readonly flags: number;
   /** Answering hosts by the scanner's relay number; null: not remote (see answeredBy). */
-  private readonly relayRefs: (HostRef | null | undefined)[] = [];
+  private relayRefs: (HostRef | null | undefined)[] = [];
+  /** The same, of this scanner's numbers and of a prescan worker's (see body). */
+  private readonly ownRelayRefs: (HostRef | null | undefined)[] = this.relayRefs;
+  private readonly prescanRelayRefs: (HostRef | null | undefined)[] = [];
   /**
    * Deliveries found in the ledger when scanned, not handed over yet: at most one a record of a
    * scan, handed over (handNumbered) before anything else is, so the order is that of the lines.
@@ -193,7 +235,7 @@ export class ScanSession {
    * The whole lines in `bytes` (LF-separated, the first numbered `first`; at most the scanner's
    * size), scanned in place when they lie in its memory. Returns the number of lines.
    */
-  *body(bytes: Buffer, first: number): Generator<DeliveryEvent[], number> {
+  *body(bytes: Buffer, first: number, prescanned?: Prescan): Generator<DeliveryEvent[], number> {
     const scanner = this.scanner;
     if (bytes.length > scanner.maxBytes) throw new Error(`${bytes.length} bytes are more than the scanner's ${scanner.maxBytes}`);
     const { fields, counts, wasm } = scanner.parts();
@@ -210,12 +252,27 @@ export class ScanSession {
     if (at < 0) { bytes.copy(input); at = 0; }
     // What the scanner knew of the lines before (the month, the host) was of other bytes.
     wasm.resetRange();
-    let pos = at, line = 0;
+    // A prescan left whole messages out in every call: usable when the queue has room for that at
+    // each (every record opens at most one entry), and when the bytes lie where it read them.
+    const pre = prescanned && at === 0 && postfix.queue.hasRoom(ELIDE_ROOM * prescanned.calls.length) ? prescanned : undefined;
+    this.relayRefs = pre ? this.prescanRelayRefs : this.ownRelayRefs;
+    let pos = at, line = 0, call = 0;
     const end = at + bytes.length;
     while (pos < end) {
-      const n = wasm.scan(pos, end, line, postfix.queue.hasRoom(ELIDE_ROOM) ? flags | ELIDE : flags);
-      pos = wasm.scanEnd();
-      line = wasm.scanLine();
+      let n: number;
+      if (pre) {
+        const c = pre.calls[call++]!;
+        ({ input, records } = scanner.views());
+        records.set(c.records);
+        if (resolved) wasm.resolveSent(c.n);
+        n = c.n;
+        pos = c.end;
+        line = c.line;
+      } else {
+        n = wasm.scan(pos, end, line, postfix.queue.hasRoom(ELIDE_ROOM) ? flags | ELIDE : flags);
+        pos = wasm.scanEnd();
+        line = wasm.scanLine();
+      }
       for (let r = 0, o = 0; r < n; r++, o += fields) {
         if (records.length === 0) ({ input, records } = scanner.views());
         const kindField = records[o + F_KIND]!;
@@ -290,8 +347,14 @@ export class ScanSession {
       // Every scan's deliveries handed over before the next scan's are found (the run holds one scan's).
       yield* this.handOver();
     }
-    this.countSkipped(wasm.skippedLines(), wasm.skippedSentLines());
+    if (pre) this.countSkipped(pre.skipped, pre.skippedSent);
+    else this.countSkipped(wasm.skippedLines(), wasm.skippedSentLines());
     return line;
+  }
+
+  /** The flags a prescan of this session's bodies scans with (see prescan.ts): whole messages left out, no ledger lookups. */
+  get prescanFlags(): number {
+    return (this.flags & ~RESOLVE) | ELIDE;
   }
 
   /**
@@ -354,6 +417,9 @@ export class ScanSession {
 /** Bytes the scanner of one input's chunks holds: a chunk as files are read (larger ones are scanned a part at a time). */
 const CHUNK_SCAN_BYTES = READ_CHUNK_BYTES;
 
+/** Bytes of a log read in order before its bodies are scanned on a worker (ReadOptions.prescanAfterBytes): a small log is read before a thread would start. */
+const PRESCAN_AFTER_BYTES = 16 * READ_CHUNK_BYTES;
+
 /**
  * A syslog input read in order from its chunks through a scanner (each input its own: its state
  * lives between chunks). The lines are cut as splitLines cuts them — a line across chunks joined,
@@ -363,30 +429,58 @@ const CHUNK_SCAN_BYTES = READ_CHUNK_BYTES;
 export async function* readSyslogChunks(chunks: AsyncIterable<Buffer>, ctx: ReadContext, lineStats: LineStats): AsyncGenerator<DeliveryEvent[]> {
   // In the correlator's instance where it takes deliveries (its ledger then looks recipients up as they are scanned).
   const session = new ScanSession(new LineScanner(CHUNK_SCAN_BYTES, 0, ctx.deliveryLedger?.instance), ctx, lineStats);
+  // analyze reading in order: past the first bytes, each body is scanned a body ahead on a worker (prescan.ts).
+  const prescanFrom = ctx.onDelivered && ctx.deliveryLedger?.instance ? ctx.prescanAfterBytes ?? PRESCAN_AFTER_BYTES : Infinity;
+  let prescanner: Prescanner | undefined;
+  let seen = 0;
+  /** Pieces cut and not read yet, in order: a line decoded, or a body of whole lines with its prescan. */
+  const pending: ({ text: string } | { body: Buffer; prescan?: Promise<Prescan> })[] = [];
   let next = 1;
-  for await (const cut of cutLines(chunks, lineStats, MAX_LINE_BYTES, 0x0a)) {
-    if (cut.kind === 'line') {
-      yield* session.line(lineOf(cut.bytes, 0x0a, MAX_LINE_BYTES, lineStats), next++);
-      continue;
+  /** Reads the pending pieces but the last `keep` bodies (those the worker may be scanning). */
+  async function* readPending(keep: number): AsyncGenerator<DeliveryEvent[]> {
+    while (pending.length) {
+      let bodies = 0;
+      for (const p of pending) if ('body' in p) bodies++;
+      const p = pending[0]!;
+      if ('body' in p && bodies <= keep) return;
+      pending.shift();
+      if ('text' in p) yield* session.line(p.text, next++);
+      else next += yield* session.body(p.body, next, p.prescan && await p.prescan);
     }
-    // Whole lines, their last newline included, a scanner's worth at a time.
-    let body = cut.bytes;
-    while (body.length > 0) {
-      let end = body.length;
-      if (end > CHUNK_SCAN_BYTES) {
-        end = body.lastIndexOf(0x0a, CHUNK_SCAN_BYTES - 1) + 1;
-        if (end === 0) {
-          // One line longer than the scanner holds (and than MAX_LINE_BYTES): cut and counted by lineOf.
-          const nl = body.indexOf(0x0a);
-          yield* session.line(lineOf(body.subarray(0, nl), 0x0a, MAX_LINE_BYTES, lineStats), next++);
-          body = body.subarray(nl + 1);
-          continue;
+  }
+  try {
+    for await (const cut of cutLines(chunks, lineStats, MAX_LINE_BYTES, 0x0a)) {
+      if (cut.kind === 'line') {
+        pending.push({ text: lineOf(cut.bytes, 0x0a, MAX_LINE_BYTES, lineStats) });
+      } else {
+        // Whole lines, their last newline included, a scanner's worth at a time.
+        let body = cut.bytes;
+        while (body.length > 0) {
+          let end = body.length;
+          if (end > CHUNK_SCAN_BYTES) {
+            end = body.lastIndexOf(0x0a, CHUNK_SCAN_BYTES - 1) + 1;
+            if (end === 0) {
+              // One line longer than the scanner holds (and than MAX_LINE_BYTES): cut and counted by lineOf.
+              const nl = body.indexOf(0x0a);
+              pending.push({ text: lineOf(body.subarray(0, nl), 0x0a, MAX_LINE_BYTES, lineStats) });
+              body = body.subarray(nl + 1);
+              continue;
+            }
+          }
+          const piece = body.subarray(0, end);
+          seen += piece.length;
+          if (!prescanner && seen > prescanFrom) prescanner = new Prescanner(CHUNK_SCAN_BYTES);
+          pending.push({ body: piece, prescan: prescanner?.scan(piece, session.prescanFlags) });
+          body = body.subarray(end);
         }
       }
-      next += yield* session.body(body.subarray(0, end), next);
-      body = body.subarray(end);
+      // The chunk's buffer stays valid until two more are read: one body is left to the worker.
+      yield* readPending(prescanner ? 1 : 0);
+      if (session.out.length) { yield session.out; session.out = []; }
     }
-    if (session.out.length) { yield session.out; session.out = []; }
+    yield* readPending(0);
+  } finally {
+    await prescanner?.close();
   }
   const out = session.finish();
   if (out.length) yield out;

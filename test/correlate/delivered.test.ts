@@ -14,6 +14,7 @@ import { resolveContext, type MigrationContext } from '../../src/correlate/conte
 import { readEventBatches } from '../../src/ingest/index.js';
 import type { NumberedRun } from '../../src/ingest/reader.js';
 import { corpus, fixture, NO_SHARED, tempDir } from '../helpers/paths.js';
+import { MAX_QUEUE_ENTRIES } from '../../src/limits.js';
 import { smtpLines } from '../helpers/postfix-lines.js';
 
 async function viaEvents(names: string[], ctx: MigrationContext): Promise<string> {
@@ -25,9 +26,19 @@ async function viaEvents(names: string[], ctx: MigrationContext): Promise<string
   return JSON.stringify({ ...correlator.finish(), inputs: stream.inputs });
 }
 
-async function viaAnalyze(names: string[], ctx: MigrationContext): Promise<string> {
-  const r = await analyze(names, ctx, { year: 2024 });
-  return JSON.stringify({ scope: r.scope, domains: r.domains, findings: r.findings, timeline: r.timeline, inputs: r.inputs });
+/**
+ * analyze's report as JSON, read as a small log is (here), with every body scanned on a worker
+ * (ingest/prescan.ts), and with the bodies past each of `prescanAfter` bytes scanned there, which
+ * must all agree.
+ */
+async function viaAnalyze(names: string[], ctx: MigrationContext, prescanAfter: number[] = []): Promise<string> {
+  const report = async (prescanAfterBytes?: number): Promise<string> => {
+    const r = await analyze(names, ctx, { year: 2024, prescanAfterBytes });
+    return JSON.stringify({ scope: r.scope, domains: r.domains, findings: r.findings, timeline: r.timeline, inputs: r.inputs });
+  };
+  const here = await report();
+  for (const after of [0, ...prescanAfter]) assert.equal(await report(after), here, `the bodies past byte ${after} scanned on a worker`);
+  return here;
 }
 
 /** What viaLedger passes each call through: to count it, or to grow the ledger's memory after it. */
@@ -274,4 +285,41 @@ test('the memory the scanner reads grows while a log is scanned in it: the scann
   assert.ok(grown > 300, `the memory grew ${grown} times`);
   assert.ok(found >= 100, `${found} deliveries found when scanned`);
   assert.equal(got, await viaEvents(logs, ctx));
+});
+
+test('a log of many bodies scanned a body ahead on a worker: the diagnosis of its events, and the queue cap where whole messages must not be left out', async () => {
+  // 3 MB: three bodies of the scanner's 1 MiB, so a body is read here while the next is scanned.
+  const dir = tempDir('bl-prescan-');
+  const log = path.join(dir, 'mail.log');
+  const { sent, bounced } = smtpLines();
+  const lines: string[] = [];
+  for (let i = 0; i < 14_000; i++) {
+    const to = `user${i % 3000}@d${i % 40}.example`, mx = `mx${i % 2}.${i < 7000 ? 'old' : 'new'}-d${i % 40}.example`;
+    lines.push(i % 9 === 4 ? bounced((0xa0000000 + i).toString(16).toUpperCase(), to, mx) : sent((0xa0000000 + i).toString(16).toUpperCase(), to, mx));
+  }
+  writeFileSync(log, lines.join('\n') + '\n');
+  const ctx = await resolveContext({});
+  const expected = await viaEvents([log], ctx);
+  assert.match(expected, /"findings":\[\{/);
+  // Also the first body scanned here and the others there (each scanner numbers relays its own way).
+  assert.equal(await viaAnalyze([log], ctx, [1 << 20]), expected);
+
+  // The queue all but full (MAX_QUEUE_ENTRIES - 1 messages opened and never removed), then a whole
+  // message with the opening of another between its lines: reading every line, that opening evicts
+  // the oldest entry, which a prescan that left the message out would not have done.
+  const capped = path.join(dir, 'capped.log');
+  const open = Array.from({ length: MAX_QUEUE_ENTRIES - 1 }, (_, i) => `Nov 27 08:00:00 relay1 postfix/cleanup[1]: A${String(i).padStart(7, '0')}: message-id=<m${i}@app.example>`);
+  const q = (rest: string): string => `Nov 27 08:00:01 relay1 postfix/qmgr[2]: Q000001: ${rest}`;
+  writeFileSync(capped, [...open,
+    'Nov 27 08:00:01 relay1 postfix/cleanup[1]: Q000001: message-id=<q@app.example>',
+    'Nov 27 08:00:01 relay1 postfix/cleanup[1]: R000001: message-id=<r@app.example>',
+    q('from=<s@app.example>, size=1, nrcpt=1 (queue active)'),
+    'Nov 27 08:00:01 relay1 postfix/smtp[3]: Q000001: to=<a@d.example>, relay=mx.d.example[203.0.113.9]:25, dsn=2.0.0, status=sent (250 ok)',
+    q('removed'),
+    'Nov 27 08:00:02 relay1 postfix/smtp[3]: A0000000: to=<u@d.example>, relay=mx.d.example[203.0.113.9]:25, dsn=5.1.1, status=bounced (550 5.1.1 User unknown)',
+    ...[1, 2, 3, 4].map((i) => `Nov 27 08:00:03 relay1 postfix/smtp[3]: A000000${i}: to=<v${i}@d.example>, relay=mx.d.example[203.0.113.9]:25, dsn=2.0.0, status=sent (250 ok)`),
+  ].join('\n') + '\n');
+  const expectedCapped = await viaEvents([capped], ctx);
+  assert.match(expectedCapped, /"capped":\{"postfix queue entries":1\}/);
+  assert.equal(await viaAnalyze([capped], ctx), expectedCapped);
 });

@@ -1,0 +1,65 @@
+/**
+ * The line scan of a log read in order, one body ahead on a worker thread. `analyze` reads a log
+ * in order on one thread, and the WebAssembly scan of its lines was a third of that thread's time;
+ * the scan of a body depends only on its bytes (ScanSession.body resets the scanner before each),
+ * so a worker scans the next body while this thread applies the records of the one before. What
+ * stays here: the ledger's lookups of the deliveries' recipients (the ledger is this thread's,
+ * `resolveSent`), and the whole scan of a body whenever the queue might be too full for its
+ * whole messages to be left out (ELIDE; ScanSession.body checks).
+ */
+
+import { Worker } from 'node:worker_threads';
+import type { Prescan } from './postfix-fast.js';
+
+export interface PrescanRequest {
+  id: number;
+  bytes: Uint8Array;
+  flags: number;
+  maxBytes: number;
+}
+
+export type PrescanReply = { id: number; scan: Prescan; error?: undefined } | { id: number; error: string; scan?: undefined };
+
+export class Prescanner {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve: (p: Prescan) => void; reject: (e: Error) => void }>();
+  private next = 0;
+  private failure: Error | undefined;
+
+  constructor(private readonly maxBytes: number) {
+    this.worker = new Worker(new URL('./prescan-worker.js', import.meta.url));
+    this.worker.on('message', (m: PrescanReply) => {
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.error !== undefined) w.reject(new Error(`line scan worker: ${m.error}`));
+      else w.resolve(m.scan);
+    });
+    const fail = (err: Error): void => {
+      this.failure ??= err;
+      for (const w of this.waiting.values()) w.reject(this.failure);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the line scan worker exited (${code})`)));
+  }
+
+  /** The scan of `bytes` (a copy is sent; the caller keeps its buffer) with `flags`. */
+  scan(bytes: Uint8Array, flags: number): Promise<Prescan> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.next++;
+    const copy = new Uint8Array(bytes);
+    const request: PrescanRequest = { id, bytes: copy, flags, maxBytes: this.maxBytes };
+    const answer = new Promise<Prescan>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.worker.postMessage(request, [copy.buffer]);
+    // A scan nobody waits for any more (reading stopped) must not fail the process when the worker goes.
+    answer.catch(() => undefined);
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error('the line scan worker was closed');
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
