@@ -469,8 +469,9 @@ export async function* readSyslogChunks(chunks: AsyncIterable<Buffer>, ctx: Read
           }
           const piece = body.subarray(0, end);
           seen += piece.length;
-          if (!prescanner && seen > prescanFrom) prescanner = new Prescanner(CHUNK_SCAN_BYTES);
-          pending.push({ body: piece, prescan: prescanner?.scan(piece, session.prescanFlags) });
+          // Started halfway there: the thread and its module take a tenth of a second to be ready.
+          if (!prescanner && seen > prescanFrom / 2) prescanner = new Prescanner(CHUNK_SCAN_BYTES);
+          pending.push({ body: piece, prescan: seen > prescanFrom ? prescanner?.scan(piece, session.prescanFlags) : undefined });
           body = body.subarray(end);
         }
       }

@@ -10,14 +10,14 @@ import type { PrescanRequest, PrescanReply } from './prescan.js';
 const port = parentPort!;
 let scanner: LineScanner | undefined;
 
-port.on('message', ({ id, bytes, flags, maxBytes }: PrescanRequest) => {
+port.on('message', ({ id, buffer, length, flags, maxBytes }: PrescanRequest) => {
   try {
     scanner ??= new LineScanner(maxBytes);
-    const scan = scanner.prescan(bytes, flags);
-    const reply: PrescanReply = { id, scan };
-    port.postMessage(reply, scan.calls.map((c) => c.records.buffer as ArrayBuffer));
+    const scan = scanner.prescan(new Uint8Array(buffer, 0, length), flags);
+    const reply: PrescanReply = { id, buffer, scan };
+    port.postMessage(reply, [buffer, ...scan.calls.map((c) => c.records.buffer as ArrayBuffer)]);
   } catch (err) {
-    const reply: PrescanReply = { id, error: err instanceof Error ? err.message : String(err) };
-    port.postMessage(reply);
+    const reply: PrescanReply = { id, buffer, error: err instanceof Error ? err.message : String(err) };
+    port.postMessage(reply, [buffer]);
   }
 });
