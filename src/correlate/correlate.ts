@@ -220,7 +220,7 @@ export class Correlator {
       const dom = d.ledgerId;
       if (dom >= this.deliveredBy.length) this.growByDomain(dom);
       if (this.deliveredBy[dom]++ === 0) d.eventsByClass.none ??= 0;
-      // Remembered only after the first delivery is counted (numbered() counts without looking).
+      // Remembered only after the first delivery is counted (deliveredToNumber counts without looking).
       if (h) {
         this.lastRefOf[dom] = ref;
         this.lastRowOf[dom] = h.at;
