@@ -18,7 +18,7 @@ import { parseRelay } from './postfix.js';
 import { SyslogLines } from './syslog-lines.js';
 import { omits, type NumberedRun, type ReadContext } from './reader.js';
 import { LOGGED_FALLBACK, LOGGED_UNKNOWN, newEngine } from '../wasm.js';
-import { Prescanner } from './prescan.js';
+import { Prescanner, type Prescanned } from './prescan.js';
 
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
 const SLOW = 0, INFO = 1, SENDER = 2, MESSAGE_ID = 3, REMOVED = 4, SENT = 5;
@@ -419,6 +419,8 @@ const CHUNK_SCAN_BYTES = READ_CHUNK_BYTES;
 
 /** Bytes of a log read in order before its bodies are scanned on a worker (ReadOptions.prescanAfterBytes): a small log is read before a thread would start. */
 const PRESCAN_AFTER_BYTES = 16 * READ_CHUNK_BYTES;
+/** Bodies sent to the prescan worker and not read yet, at most, after each chunk. */
+const PRESCAN_AHEAD = 2;
 
 /**
  * A syslog input read in order from its chunks through a scanner (each input its own: its state
@@ -433,19 +435,30 @@ export async function* readSyslogChunks(chunks: AsyncIterable<Buffer>, ctx: Read
   const prescanFrom = ctx.onDelivered && ctx.deliveryLedger?.instance ? ctx.prescanAfterBytes ?? PRESCAN_AFTER_BYTES : Infinity;
   let prescanner: Prescanner | undefined;
   let seen = 0;
-  /** Pieces cut and not read yet, in order: a line decoded, or a body of whole lines with its prescan. */
-  const pending: ({ text: string } | { body: Buffer; prescan?: Promise<Prescan> })[] = [];
+  /**
+   * Pieces cut and not read yet, in order: a line decoded, a body of whole lines (read at the end of
+   * its chunk's turn: the chunk is overwritten two chunks on), or a body sent to the worker (read
+   * from the copy it hands back, so that the worker may be two bodies ahead).
+   */
+  const pending: ({ text: string } | { body: Buffer } | { prescan: Promise<Prescanned> })[] = [];
   let next = 1;
-  /** Reads the pending pieces but the last `keep` bodies (those the worker may be scanning). */
+  /** Reads the pending pieces but the last `keep` bodies sent to the worker (which it may be scanning). */
   async function* readPending(keep: number): AsyncGenerator<DeliveryEvent[]> {
     while (pending.length) {
-      let bodies = 0;
-      for (const p of pending) if ('body' in p) bodies++;
       const p = pending[0]!;
-      if ('body' in p && bodies <= keep) return;
+      if ('prescan' in p) {
+        let inFlight = 0;
+        for (const q of pending) if ('prescan' in q) inFlight++;
+        if (inFlight <= keep) return;
+      }
       pending.shift();
       if ('text' in p) yield* session.line(p.text, next++);
-      else next += yield* session.body(p.body, next, p.prescan && await p.prescan);
+      else if ('body' in p) next += yield* session.body(p.body, next);
+      else {
+        const { scan, bytes } = await p.prescan;
+        next += yield* session.body(bytes, next, scan);
+        prescanner!.release(bytes);
+      }
     }
   }
   try {
@@ -471,12 +484,12 @@ export async function* readSyslogChunks(chunks: AsyncIterable<Buffer>, ctx: Read
           seen += piece.length;
           // Started halfway there: the thread and its module take a tenth of a second to be ready.
           if (!prescanner && seen > prescanFrom / 2) prescanner = new Prescanner(CHUNK_SCAN_BYTES);
-          pending.push({ body: piece, prescan: seen > prescanFrom ? prescanner?.scan(piece, session.prescanFlags) : undefined });
+          pending.push(prescanner && seen > prescanFrom ? { prescan: prescanner.scan(piece, session.prescanFlags) } : { body: piece });
           body = body.subarray(end);
         }
       }
-      // The chunk's buffer stays valid until two more are read: one body is left to the worker.
-      yield* readPending(prescanner ? 1 : 0);
+      // Two bodies left to the worker: it scans one while the other waits, and this thread seldom does.
+      yield* readPending(PRESCAN_AHEAD);
       if (session.out.length) { yield session.out; session.out = []; }
     }
     yield* readPending(0);

@@ -22,9 +22,19 @@ export interface PrescanRequest {
 
 export type PrescanReply = { id: number; buffer: ArrayBuffer } & ({ scan: Prescan; error?: undefined } | { error: string; scan?: undefined });
 
+/**
+ * A body's scan, and the body's bytes as the worker handed them back: the caller reads the body
+ * from these (the chunk it was cut from may be overwritten by then, two chunks on) and gives them
+ * back with `release`.
+ */
+export interface Prescanned {
+  scan: Prescan;
+  bytes: Buffer;
+}
+
 export class Prescanner {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: (p: Prescan) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { length: number; resolve: (p: Prescanned) => void; reject: (e: Error) => void }>();
   private next = 0;
   private failure: Error | undefined;
   /**
@@ -39,9 +49,12 @@ export class Prescanner {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
-      this.buffers.push(m.buffer);
-      if (m.error !== undefined) w.reject(new Error(`line scan worker: ${m.error}`));
-      else w.resolve(m.scan);
+      if (m.error !== undefined) {
+        this.buffers.push(m.buffer);
+        w.reject(new Error(`line scan worker: ${m.error}`));
+      } else {
+        w.resolve({ scan: m.scan, bytes: Buffer.from(m.buffer, 0, w.length) });
+      }
     });
     const fail = (err: Error): void => {
       this.failure ??= err;
@@ -53,17 +66,22 @@ export class Prescanner {
   }
 
   /** The scan of `bytes` (at most maxBytes; a copy is sent, the caller keeps its buffer) with `flags`. */
-  scan(bytes: Uint8Array, flags: number): Promise<Prescan> {
+  scan(bytes: Uint8Array, flags: number): Promise<Prescanned> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.next++;
     const buffer = this.buffers.pop() ?? new ArrayBuffer(this.maxBytes);
     new Uint8Array(buffer, 0, bytes.length).set(bytes);
     const request: PrescanRequest = { id, buffer, length: bytes.length, flags, maxBytes: this.maxBytes };
-    const answer = new Promise<Prescan>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const answer = new Promise<Prescanned>((resolve, reject) => this.waiting.set(id, { length: bytes.length, resolve, reject }));
     this.worker.postMessage(request, [buffer]);
     // A scan nobody waits for any more (reading stopped) must not fail the process when the worker goes.
     answer.catch(() => undefined);
     return answer;
+  }
+
+  /** The bytes of a Prescanned, read: their buffer carries the next body. */
+  release(bytes: Buffer): void {
+    this.buffers.push(bytes.buffer as ArrayBuffer);
   }
 
   async close(): Promise<void> {
