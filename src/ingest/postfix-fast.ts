@@ -431,7 +431,7 @@ const PRESCAN_AHEAD = 2;
 export async function* readSyslogChunks(chunks: AsyncIterable<Buffer>, ctx: ReadContext, lineStats: LineStats): AsyncGenerator<DeliveryEvent[]> {
   // In the correlator's instance where it takes deliveries (its ledger then looks recipients up as they are scanned).
   const session = new ScanSession(new LineScanner(CHUNK_SCAN_BYTES, 0, ctx.deliveryLedger?.instance), ctx, lineStats);
-  // analyze reading in order: past the first bytes, each body is scanned a body ahead on a worker (prescan.ts).
+  // analyze reading in order: past the first bytes, each body is scanned ahead on a worker (prescan.ts).
   const prescanFrom = ctx.onDelivered && ctx.deliveryLedger?.instance ? ctx.prescanAfterBytes ?? PRESCAN_AFTER_BYTES : Infinity;
   let prescanner: Prescanner | undefined;
   let seen = 0;

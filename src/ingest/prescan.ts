@@ -1,8 +1,8 @@
 /**
- * The line scan of a log read in order, one body ahead on a worker thread. `analyze` reads a log
- * in order on one thread, and the WebAssembly scan of its lines was a third of that thread's time;
- * the scan of a body depends only on its bytes (ScanSession.body resets the scanner before each),
- * so a worker scans the next body while this thread applies the records of the one before. What
+ * The line scan of a log read in order, up to two bodies ahead on a worker thread. `analyze` reads
+ * a log in order on one thread, and the WebAssembly scan of its lines was a third of that thread's
+ * time; the scan of a body depends only on its bytes (ScanSession.body resets the scanner before
+ * each), so a worker scans the next bodies while this thread applies the records of one before. What
  * stays here: the ledger's lookups of the deliveries' recipients (the ledger is this thread's,
  * `resolveSent`), and the whole scan of a body whenever the queue might be too full for its
  * whole messages to be left out (ELIDE; ScanSession.body checks).

@@ -96,7 +96,7 @@ export interface ReadOptions {
    * and the consumer (bench/NOTES.md, session 15). Called in input order, as the yields would be.
    */
   onEvents?: (events: DeliveryEvent[]) => void;
-  /** Bytes of a Postfix log read in order with a ledger before the rest is scanned a body ahead on a worker thread (ingest/prescan.ts); tests set 0. */
+  /** Bytes of a Postfix log read in order with a ledger before the rest is scanned ahead on a worker thread (ingest/prescan.ts); tests set 0. */
   prescanAfterBytes?: number;
 }
 
