@@ -17,7 +17,7 @@ import { mergeAttempts, type Attempt } from './attempts.js';
 import { RefusalTable } from './refusals.js';
 import { DAY, causeOf, type AttemptView, type RuleFacts } from './causes.js';
 import { cutoverFor, type MigrationContext } from './context.js';
-import { AnswerRows, FIRST, HOUR, LAST, LAST_DELIVERY, RUN_COUNT, RUN_FIRST, RUN_HOUR, inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
+import { AnswerRows, HOUR, LAST_DELIVERY, countAnswer, inferWithHostLists, inferWithoutHostLists, newAnswerLog, recordAnswer, type AnswerLog } from './cutover.js';
 import { CAUSES, type Cause, type Confidence, type Finding } from './finding.js';
 import { buildFinding } from './evidence.js';
 import { hostLabel, hostListsGiven, roleOf, type HostRole } from './hosts.js';
@@ -194,17 +194,8 @@ export class Correlator {
   private deliveredToNumber(dom: number, id: number, t: number, ref: HostRef): void {
     const at = this.lastRowOf[dom]!, v = this.answerRows.values;
     if (this.lastRefOf[dom] !== ref) { this.deliveredTo(this.ledgerDomain(dom), id, t, ref, false); return; }
-    const hour = Math.floor(t / HOUR);
-    if (v[at + RUN_HOUR] !== hour) {
-      // The host's first answer in this hour: recordAnswer moves its last hour's to the log's slots.
-      recordAnswer(this.byLedgerId[dom]!.log, ref, t);
-    } else {
-      if (t < v[at + FIRST]!) v[at + FIRST] = t;
-      if (t > v[at + LAST]!) v[at + LAST] = t;
-      v[at + RUN_COUNT]++;
-      const intoHour = t - hour * HOUR;
-      if (intoHour < v[at + RUN_FIRST]!) v[at + RUN_FIRST] = intoHour;
-    }
+    // The host's first answer in an hour: recordAnswer moves its last hour's run to the log's slots.
+    if (!countAnswer(v, at, t, Math.floor(t / HOUR))) recordAnswer(this.byLedgerId[dom]!.log, ref, t);
     if (t > v[at + LAST_DELIVERY]!) v[at + LAST_DELIVERY] = t;
     // lastRefOf is set after a domain's first delivery is counted: the count is past 0 here.
     this.deliveredBy[dom]++;

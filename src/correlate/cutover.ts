@@ -137,13 +137,7 @@ export function recordAnswer(log: AnswerLog, ref: HostRef, t: number, keep: (ref
   let h = answeringHost(log, ref);
   if (h) {
     const v = log.rows.values, at = h.at;
-    if (t < v[at + FIRST]!) v[at + FIRST] = t;
-    if (t > v[at + LAST]!) v[at + LAST] = t;
-    if (hour === v[at + RUN_HOUR]) {
-      v[at + RUN_COUNT]++;
-      if (intoHour < v[at + RUN_FIRST]!) v[at + RUN_FIRST] = intoHour;
-      return h;
-    }
+    if (countAnswer(v, at, t, hour)) return h;
     flushRun(log, h);
     v[at + RUN_HOUR] = hour;
     v[at + RUN_COUNT] = 1;
@@ -160,6 +154,21 @@ export function recordAnswer(log: AnswerLog, ref: HostRef, t: number, keep: (ref
   log.lastRef = ref;
   log.lastHost = h;
   return h;
+}
+
+/**
+ * An answer at `t` (in hour `hour`) by the host of row `at` of `v` (AnswerRows.values): its first
+ * and last answer, and its run when `t` is in the run's hour. False when it is not: the run is then
+ * the caller's to move (recordAnswer does).
+ */
+export function countAnswer(v: Float64Array, at: number, t: number, hour: number): boolean {
+  if (t < v[at + FIRST]!) v[at + FIRST] = t;
+  if (t > v[at + LAST]!) v[at + LAST] = t;
+  if (hour !== v[at + RUN_HOUR]) return false;
+  v[at + RUN_COUNT]++;
+  const intoHour = t - hour * HOUR;
+  if (intoHour < v[at + RUN_FIRST]!) v[at + RUN_FIRST] = intoHour;
+  return true;
 }
 
 /** Move a host's current-hour count into the slot maps (adding: a slot may be flushed more than once). */

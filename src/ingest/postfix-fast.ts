@@ -299,10 +299,9 @@ export class ScanSession {
         if ((kindField & SAME_SCOPE) === 0) {
           this.scope = postfix.scopeOfNames(input.latin1Slice(records[o + F_HOST]!, records[o + F_HOST_END]!), input.latin1Slice(records[o + F_PROGRAM]!, records[o + F_PROGRAM_END]!));
         }
-        const qidStart = records[o + F_QID]!, qidEnd = records[o + F_QID_END]!;
         if (kind === REMOVED && kindField & WHOLE && !postfix.queue.mayHold(records[o + F_QID_TAIL]!)) { stats.nonEvents++; continue; }
         // A delivery of a whole message changes nothing in the queue.
-        const key = kind === SENT && kindField & WHOLE ? '' : this.scope + input.latin1Slice(qidStart, qidEnd);
+        const key = kind === SENT && kindField & WHOLE ? '' : this.scope + input.latin1Slice(records[o + F_QID]!, records[o + F_QID_END]!);
         if (kind === REMOVED) {
           if (kindField & WHOLE) postfix.queue.removeWhole(key);
           else postfix.queue.remove(key);

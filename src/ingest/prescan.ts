@@ -67,13 +67,15 @@ export class Prescanner {
 
   /** The scan of `bytes` (at most maxBytes; a copy is sent, the caller keeps its buffer) with `flags`. */
   scan(bytes: Uint8Array, flags: number): Promise<Prescanned> {
-    if (this.failure) return Promise.reject(this.failure);
     const id = this.next++;
     const buffer = this.buffers.pop() ?? new ArrayBuffer(this.maxBytes);
     new Uint8Array(buffer, 0, bytes.length).set(bytes);
     const request: PrescanRequest = { id, buffer, length: bytes.length, flags, maxBytes: this.maxBytes };
-    const answer = new Promise<Prescanned>((resolve, reject) => this.waiting.set(id, { length: bytes.length, resolve, reject }));
-    this.worker.postMessage(request, [buffer]);
+    const answer = new Promise<Prescanned>((resolve, reject) => {
+      if (this.failure) reject(this.failure);
+      else this.waiting.set(id, { length: bytes.length, resolve, reject });
+    });
+    if (!this.failure) this.worker.postMessage(request, [buffer]);
     // A scan nobody waits for any more (reading stopped) must not fail the process when the worker goes.
     answer.catch(() => undefined);
     return answer;

@@ -222,6 +222,8 @@ test('a domain\'s deliveries after its first, counted in place: its hosts\' firs
   const expected = await viaEvents([log], inferred);
   assert.equal(domain(expected).cutover.time, '2024-11-27T10:20:00.000Z', 'the first answer in the hour of the change');
   assert.match(domain(expected).cutover.evidence, /answers moved from old\.example, third\.example to new\.example/, 'a host that answered before the change is an old provider');
+  // Answers counted per host and hour: from 10:00 on, the new host's 3 + 4 (refusals included) of 11.
+  assert.match(domain(expected).cutover.evidence, /\(7 of 11 answers from then on\)/);
   assert.equal(domain(expected).staleMxStopped, 'T+1h25m');
   assert.equal(await viaAnalyze([log], inferred), expected);
 
@@ -287,7 +289,7 @@ test('the memory the scanner reads grows while a log is scanned in it: the scann
   assert.equal(got, await viaEvents(logs, ctx));
 });
 
-test('a log of many bodies scanned a body ahead on a worker: the diagnosis of its events, and the queue cap where whole messages must not be left out', async () => {
+test('a log of many bodies scanned ahead on a worker: the diagnosis of its events, and the queue cap where whole messages must not be left out', async () => {
   // 3 MB: three bodies of the scanner's 1 MiB, so a body is read here while the next is scanned.
   const dir = tempDir('bl-prescan-');
   const log = path.join(dir, 'mail.log');
