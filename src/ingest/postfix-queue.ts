@@ -46,6 +46,11 @@ export class PostfixQueue {
    * the scanner read whole then has nothing to remove — no key made for it (see mayHold).
    */
   private readonly tails = new Uint16Array(1 << 16);
+  /**
+   * A bit per tail, set while its count is not 0: what mayHold reads, for every message read whole.
+   * The counts (128 KiB) were out of the cache at most of those reads; the bits (8 KiB) seldom are.
+   */
+  private readonly held = new Int32Array(1 << 11);
   evicted = 0;
 
   constructor(private readonly cap = MAX_QUEUE_ENTRIES) {}
@@ -64,12 +69,12 @@ export class PostfixQueue {
       if (this.entries.size >= this.cap) {
         const oldest = this.entries.keys().next().value as string;
         this.entries.delete(oldest);
-        this.tails[tailOf(oldest)]!--;
+        this.untail(oldest);
         this.evicted++;
       }
       e = {};
       this.entries.set(key, e);
-      this.tails[tailOf(key)]!++;
+      this.tail(key);
     }
     return e;
   }
@@ -93,7 +98,19 @@ export class PostfixQueue {
   }
 
   remove(key: string): void {
-    if (this.entries.delete(key)) this.tails[tailOf(key)]!--;
+    if (this.entries.delete(key)) this.untail(key);
+  }
+
+  /** An entry of `key` counted under its tail. */
+  private tail(key: string): void {
+    const t = tailOf(key);
+    if (this.tails[t]!++ === 0) this.held[t >>> 5]! |= 1 << (t & 31);
+  }
+
+  /** An entry of `key` gone from its tail's count. */
+  private untail(key: string): void {
+    const t = tailOf(key);
+    if (--this.tails[t]! === 0) this.held[t >>> 5]! &= ~(1 << (t & 31));
   }
 
   /**
@@ -102,7 +119,7 @@ export class PostfixQueue {
    * made. True when one may (or the id is shorter than a tail: -1).
    */
   mayHold(tail: number): boolean {
-    return tail < 0 || this.tails[tail] !== 0;
+    return tail < 0 || (this.held[tail >>> 5]! & (1 << (tail & 31))) !== 0;
   }
 
   /**
@@ -127,7 +144,7 @@ export class PostfixQueue {
   /** Entries read before (resuming in the middle of a log), oldest first; nothing is evicted. */
   load(entries: Iterable<[string, QueueEntry]>): void {
     for (const [k, e] of entries) {
-      if (!this.entries.has(k)) this.tails[tailOf(k)]!++;
+      if (!this.entries.has(k)) this.tail(k);
       this.entries.set(k, e);
     }
   }
