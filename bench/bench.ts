@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     // Defaults: analyze reads in order, events on every core (ingest/parallel); the other thread
     // count of each is measured beside it.
     add('bouncelens analyze', ['node', ...cli, 'analyze', '--quiet', '--year', '2024', '--format', 'json', '-o', '/dev/null', log]);
+    // The default view (a table): drawn a part at a time, its memory is the JSON report's.
+    add('bouncelens analyze (table)', ['node', ...cli, 'analyze', '--quiet', '--year', '2024', '-o', '/dev/null', log]);
     add('bouncelens analyze --threads 2', ['node', ...cli, 'analyze', '--quiet', '--year', '2024', '--threads', '2', '--format', 'json', '-o', '/dev/null', log]);
     add('bouncelens events ndjson', ['node', ...cli, 'events', '--quiet', '--year', '2024', '-o', '/dev/null', log]);
     add('bouncelens events ndjson --threads 1', ['node', ...cli, 'events', '--quiet', '--year', '2024', '--threads', '1', '-o', '/dev/null', log]);
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
   const targets = [
     ['analyze ≥ 10× pflogsumm', ratio(`bouncelens analyze (${L})`, `pflogsumm (${L})`), (v: number) => v >= 10],
     ['analyze peak RSS ≤ 300 MiB', get(`bouncelens analyze (${L})`)?.peakRssMiB, (v: number) => v <= 300],
+    ['analyze (table) peak RSS ≤ 300 MiB', get(`bouncelens analyze (table) (${L})`)?.peakRssMiB, (v: number) => v <= 300],
     [`analyze RSS ${L} ≤ 1.5× ${S}`, (get(`bouncelens analyze (${L})`)?.peakRssMiB ?? 0) / (get(`bouncelens analyze (${S})`)?.peakRssMiB ?? 1), (v: number) => v <= 1.5],
     ['events ndjson ≥ 5× pflogsumm', ratio(`bouncelens events ndjson (${L})`, `pflogsumm (${L})`), (v: number) => v >= 5],
     ['events --class user-unknown ≥ 15× pflogsumm', ratio(`bouncelens events --class user-unknown (${L})`, `pflogsumm (${L})`), (v: number) => v >= 15],

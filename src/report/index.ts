@@ -3,7 +3,7 @@
 import type { AnalyzeResult } from '../correlate/index.js';
 import { renderCsv } from './csv.js';
 import { renderJson } from './json.js';
-import { renderTable } from './table.js';
+import { renderTableParts } from './table.js';
 
 export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -24,7 +24,7 @@ export interface Report extends AnalyzeResult {
 
 /** Each renderer yields the report in pieces, so a report of 100,000 findings is never one string. */
 export const RENDERERS: Record<ReportFormat, (r: Report) => Iterable<string>> = {
-  table: (r) => [renderTable(r)],
+  table: renderTableParts,
   csv: (r) => renderCsv(r.findings),
   json: renderJson,
 };

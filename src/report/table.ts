@@ -127,72 +127,113 @@ function plainGrid(rows: string[][], widths: number[], wrap: boolean): string {
  * which gives the text a single table would (test/report/table.test.ts).
  */
 export function fixedWidthTable(head: string[], colWidths: number[], rows: Table.HorizontalTableRow[], wordWrap = true): string {
-  const cells = [head, ...rows].map((row) => row.map(cellText));
-  if (wordWrap && cells.every((row) => row.every(isPlainCell))) return plainGrid(cells, colWidths, true);
-  const parts: string[] = [];
-  for (let i = 0; i === 0 || i < rows.length; i += TABLE_PART_ROWS) {
-    const part = i === 0 ? table(head, colWidths, wordWrap) : new Table({ style: { ...PLAIN }, wordWrap, wrapOnWordBoundary: true, colWidths });
-    part.push(...rows.slice(i, i + TABLE_PART_ROWS));
-    parts.push(part.toString());
-  }
-  if (parts.length === 1) return parts[0]!;
-  let out = '';
-  for (let k = 0; k < parts.length; k++) {
-    const lines = parts[k]!.split('\n');
-    if (k > 0) {
-      // The part's top border `┌─┬─┐` becomes the separator `├─┼─┤` between rows.
-      lines[0] = lines[0]!.replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤');
-      out += '\n';
-    }
-    out += (k < parts.length - 1 ? lines.slice(0, -1) : lines).join('\n');
-  }
-  return out;
+  return [...fixedWidthTableParts(head, colWidths, rows, wordWrap)].join('');
 }
 
+/**
+ * fixedWidthTable's text in pieces of TABLE_PART_ROWS rows, each drawn as its rows are taken from
+ * `rows` (which may make them as they are asked for): the findings of a gigabyte of log, tens of
+ * thousands, drawn as one text held every row's cells and lines at once (380 MiB at its peak).
+ */
+export function* fixedWidthTableParts(head: string[], colWidths: number[], rows: Iterable<Table.HorizontalTableRow>, wordWrap = true): Generator<string> {
+  let held: string | undefined;
+  let batch: Table.HorizontalTableRow[] = [];
+  let first = true;
+  const draw = (): string => {
+    const part = drawPart(first ? head : undefined, colWidths, batch, wordWrap);
+    first = false;
+    batch = [];
+    return part;
+  };
+  const next = (part: string): string | undefined => {
+    // The part's top border `┌─┬─┐` becomes the separator `├─┼─┤` under the part before, whose bottom border goes.
+    const out = held === undefined ? undefined : held.slice(0, held.lastIndexOf('\n') + 1);
+    if (out === undefined) held = part;
+    else {
+      const nl = part.indexOf('\n');
+      held = part.slice(0, nl).replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤') + part.slice(nl);
+    }
+    return out;
+  };
+  for (const row of rows) {
+    batch.push(row);
+    if (batch.length === TABLE_PART_ROWS) { const out = next(draw()); if (out !== undefined) yield out; }
+  }
+  if (first || batch.length) { const out = next(draw()); if (out !== undefined) yield out; }
+  yield held!;
+}
+
+/** One part of fixedWidthTableParts: its rows under `head` (the first part), or under a top border. */
+function drawPart(head: string[] | undefined, colWidths: number[], rows: Table.HorizontalTableRow[], wordWrap: boolean): string {
+  const cells = (head ? [head, ...rows] : rows).map((row) => row.map(cellText));
+  if (wordWrap && cells.every((row) => row.every(isPlainCell))) return plainGrid(cells, colWidths, true);
+  const part = head ? table(head, colWidths, wordWrap) : new Table({ style: { ...PLAIN }, wordWrap, wrapOnWordBoundary: true, colWidths });
+  part.push(...rows);
+  return part.toString();
+}
+
+/** A line of the view, with its newline. */
+function line(text: string): string {
+  return `${text}\n`;
+}
+
+/** The terminal view as one text (renderTableParts joined). */
 export function renderTable(r: Report): string {
-  const out: string[] = [];
+  return [...renderTableParts(r)].join('');
+}
+
+/**
+ * The terminal view in pieces: each line with its newline, the large tables a part at a time
+ * (fixedWidthTableParts), so that the findings of a large log are never one text.
+ */
+export function* renderTableParts(r: Report): Generator<string> {
   const c = r.context;
-  out.push('bouncelens analyze');
-  out.push(`  cutover: ${c.cutover.given.length ? c.cutover.given.join(', ') + (c.cutover.assumedUtc ? ' (no offset given: read as UTC)' : '') : 'not given — inferred per domain where the evidence allows'}`);
-  out.push(`  old MX: ${c.oldMx.length ? c.oldMx.join(', ') : '(none given)'}`);
-  out.push(`  new MX: ${c.newMx.length ? c.newMx.join(', ') : '(none given)'}`);
-  out.push(`  domains: ${c.domainScope === 'given' ? 'as given with --domain' : c.domainScope === 'host lists' ? 'those answered by a listed old or new host, or in the user lists' : 'every domain seen (no host lists given)'}`);
-  if (c.since || c.until) out.push(`  reported window: ${c.since ?? '…'} to ${c.until ?? '…'}`);
-  out.push('');
+  yield line('bouncelens analyze');
+  yield line(`  cutover: ${c.cutover.given.length ? c.cutover.given.join(', ') + (c.cutover.assumedUtc ? ' (no offset given: read as UTC)' : '') : 'not given — inferred per domain where the evidence allows'}`);
+  yield line(`  old MX: ${c.oldMx.length ? c.oldMx.join(', ') : '(none given)'}`);
+  yield line(`  new MX: ${c.newMx.length ? c.newMx.join(', ') : '(none given)'}`);
+  yield line(`  domains: ${c.domainScope === 'given' ? 'as given with --domain' : c.domainScope === 'host lists' ? 'those answered by a listed old or new host, or in the user lists' : 'every domain seen (no host lists given)'}`);
+  if (c.since || c.until) yield line(`  reported window: ${c.since ?? '…'} to ${c.until ?? '…'}`);
+  yield line('');
 
   // A Maildir makes this a table of thousands of rows: sized and drawn in parts.
   const inputRows: Table.HorizontalTableRow[] = r.inputs.map((s) => [t(s.file), s.format ?? '?', s.records, s.events, s.unrecognised ? `${s.unrecognised} (first at line ${s.firstUnrecognised})` : 0]);
-  out.push(autoWidthTable(['input', 'format', 'records', 'events', 'unrecognised'], inputRows), '');
+  yield autoWidthTable(['input', 'format', 'records', 'events', 'unrecognised'], inputRows) + '\n\n';
 
   if (r.domains.length === 0) {
-    out.push('No domain in scope: no event was answered by a listed host (check --old-mx/--new-mx/--domain).');
-    return out.join('\n') + '\n';
+    yield 'No domain in scope: no event was answered by a listed host (check --old-mx/--new-mx/--domain).\n';
+    return;
   }
-  const domainRows: Table.HorizontalTableRow[] = [];
-  for (const d of r.domains) {
-    const cut = d.cutover.time ? `${d.cutover.time} (${d.cutover.how}, ${d.cutover.confidence})` : `unknown: ${d.cutover.evidence}`;
-    const classes = Object.entries(d.byClass).map(([k, v]) => `${k} ${v}`).join('\n') || '-';
-    const causes = Object.entries(d.findingsByCause).map(([k, v]) => `${k} ${v}`).join('\n') || 'none';
-    const stale = [d.staleMxStopped ? `old host last answered ${d.staleMxStopped}` : '', d.connectionFailuresToOldAfterCutover ? `${d.connectionFailuresToOldAfterCutover} connection failures to old hosts after cutover` : '', d.looksNotAccepted ? 'looks NOT ACCEPTED at the new host' : '', d.dns ? `DNS: ${d.dns.verdict}` : ''].filter(Boolean).join('\n') || '-';
-    domainRows.push([t(d.domain), t(cut), classes, causes, stale]);
-  }
-  out.push(fixedWidthTable(['domain', 'cutover', 'attempts by class', 'findings by cause', 'stale MX'], [22, 34, 30, 30, 22], domainRows), '');
-  for (const d of r.domains) if (d.cutover.how === 'inferred') out.push(`  ${t(d.domain)}: cutover inferred — ${t(d.cutover.evidence)}`);
-  for (const d of r.domains) if (d.dns) out.push(`  ${t(d.domain)}: DNS at ${d.dns.checkedAt}: ${d.dns.verdict} — ${t(d.dns.detail)}`);
-  if (r.domains.some((d) => d.cutover.how === 'inferred' || d.dns)) out.push('');
+  const domainRows = function* (): Generator<Table.HorizontalTableRow> {
+    for (const d of r.domains) {
+      const cut = d.cutover.time ? `${d.cutover.time} (${d.cutover.how}, ${d.cutover.confidence})` : `unknown: ${d.cutover.evidence}`;
+      const classes = Object.entries(d.byClass).map(([k, v]) => `${k} ${v}`).join('\n') || '-';
+      const causes = Object.entries(d.findingsByCause).map(([k, v]) => `${k} ${v}`).join('\n') || 'none';
+      const stale = [d.staleMxStopped ? `old host last answered ${d.staleMxStopped}` : '', d.connectionFailuresToOldAfterCutover ? `${d.connectionFailuresToOldAfterCutover} connection failures to old hosts after cutover` : '', d.looksNotAccepted ? 'looks NOT ACCEPTED at the new host' : '', d.dns ? `DNS: ${d.dns.verdict}` : ''].filter(Boolean).join('\n') || '-';
+      yield [t(d.domain), t(cut), classes, causes, stale];
+    }
+  };
+  yield* fixedWidthTableParts(['domain', 'cutover', 'attempts by class', 'findings by cause', 'stale MX'], [22, 34, 30, 30, 22], domainRows());
+  yield '\n\n';
+  for (const d of r.domains) if (d.cutover.how === 'inferred') yield line(`  ${t(d.domain)}: cutover inferred — ${t(d.cutover.evidence)}`);
+  for (const d of r.domains) if (d.dns) yield line(`  ${t(d.domain)}: DNS at ${d.dns.checkedAt}: ${d.dns.verdict} — ${t(d.dns.detail)}`);
+  if (r.domains.some((d) => d.cutover.how === 'inferred' || d.dns)) yield line('');
 
   if (r.findings.length === 0) {
-    out.push('No findings: no user-unknown or domain-refusal attempt in the domains in scope.');
+    yield line('No findings: no user-unknown or domain-refusal attempt in the domains in scope.');
   } else {
-    const findingRows: Table.HorizontalTableRow[] = r.findings.map((f) => [
-      t(f.domain), t(f.recipient), f.cause, f.confidence, f.events, f.offsetFirst ?? f.firstSeen.slice(0, 16), t(f.evidence) + (f.x500 ? `\nadd: ${t(f.x500)}` : ''),
-    ]);
-    out.push(fixedWidthTable(['domain', 'recipient', 'cause', 'conf.', 'n', 'first', 'evidence'], [18, 30, 21, 8, 4, 10, 60], findingRows), '');
-    out.push('What to do:');
+    const findingRows = function* (): Generator<Table.HorizontalTableRow> {
+      for (const f of r.findings) {
+        yield [t(f.domain), t(f.recipient), f.cause, f.confidence, f.events, f.offsetFirst ?? f.firstSeen.slice(0, 16), t(f.evidence) + (f.x500 ? `\nadd: ${t(f.x500)}` : '')];
+      }
+    };
+    yield* fixedWidthTableParts(['domain', 'recipient', 'cause', 'conf.', 'n', 'first', 'evidence'], [18, 30, 21, 8, 4, 10, 60], findingRows());
+    yield '\n\n';
+    yield line('What to do:');
     for (const cause of CAUSES) {
-      if (r.findings.some((f) => f.cause === cause)) out.push(`  ${cause} — ${CAUSE_INFO[cause].title}: ${CAUSE_INFO[cause].fix}`);
+      if (r.findings.some((f) => f.cause === cause)) yield line(`  ${cause} — ${CAUSE_INFO[cause].title}: ${CAUSE_INFO[cause].fix}`);
     }
-    out.push('');
+    yield line('');
   }
 
   const byDomain = new Map<string, number[]>();
@@ -203,14 +244,13 @@ export function renderTable(r: Report): string {
   }
   const active = [...byDomain].filter(([, counts]) => counts.some((n) => n > 0));
   if (active.length) {
-    out.push('User-unknown attempts per hour, 24 h before to 72 h after the cutover (| marks the cutover):');
+    yield line('User-unknown attempts per hour, 24 h before to 72 h after the cutover (| marks the cutover):');
     const width = Math.max(...active.map(([d]) => d.length));
     for (const [domain, counts] of active) {
       const max = Math.max(...counts);
       const bars = counts.map((n) => (n === 0 ? '·' : BARS[Math.max(1, Math.ceil((n / max) * 8))]!)).join('');
-      out.push(`  ${t(domain).padEnd(width)}  ${bars.slice(0, TIMELINE_HOURS_BEFORE)}|${bars.slice(TIMELINE_HOURS_BEFORE)}  max ${max}/h`);
+      yield line(`  ${t(domain).padEnd(width)}  ${bars.slice(0, TIMELINE_HOURS_BEFORE)}|${bars.slice(TIMELINE_HOURS_BEFORE)}  max ${max}/h`);
     }
-    out.push(`  ${''.padEnd(width)}  -24h${' '.repeat(TIMELINE_HOURS_BEFORE - 4)}T${' '.repeat(23)}+24h${' '.repeat(20)}+48h${' '.repeat(20)}+72h`);
+    yield line(`  ${''.padEnd(width)}  -24h${' '.repeat(TIMELINE_HOURS_BEFORE - 4)}T${' '.repeat(23)}+24h${' '.repeat(20)}+48h${' '.repeat(20)}+72h`);
   }
-  return out.join('\n') + '\n';
 }
