@@ -155,8 +155,13 @@ function isoUtcUncached(ms: number): string {
 
 let lastParsedIso = '';
 let lastParsedMs = NaN;
-/** `isoUtc`'s inverse for event times; the last answer is kept (consecutive events share a time). */
+/**
+ * `isoUtc`'s inverse for event times; the last answer is kept (consecutive events share a time),
+ * and the time isoUtc wrote last is known without parsing (a reader's event reaches the correlator
+ * mostly before the next is built).
+ */
 export function parseEventTime(iso: string): number {
+  if (iso === lastIso) return lastIsoMs;
   if (iso !== lastParsedIso) {
     lastParsedIso = iso;
     lastParsedMs = Date.parse(iso);
