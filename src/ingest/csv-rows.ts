@@ -4,7 +4,7 @@
  * and fields parsed by csv-parse (RFC 4180: quoted commas, doubled quotes).
  */
 
-import { parse } from 'csv-parse/sync';
+import type { parse as Parse } from 'csv-parse/sync';
 import type { LineBatch } from '../io/lines.js';
 
 export interface CsvRecord {
@@ -23,7 +23,7 @@ function quotesOpen(text: string, open: boolean): boolean {
   return o;
 }
 
-function parseRecords(texts: string[], delimiter: string): (string[] | undefined)[] {
+function parseRecords(parse: typeof Parse, texts: string[], delimiter: string): (string[] | undefined)[] {
   const opts = { delimiter, relax_quotes: true, relax_column_count: true, skip_empty_lines: false, trim: false } as const;
   try {
     const rows = parse(texts.join('\n'), opts) as string[][];
@@ -48,6 +48,8 @@ export function sniffDelimiter(header: string): string {
 }
 
 export async function* csvItems(lines: AsyncIterable<LineBatch>, delimiter: string): AsyncGenerator<CsvItem[]> {
+  // Loaded when an Exchange export is read: a syslog log's reading does not wait for it.
+  const { parse } = await import('csv-parse/sync');
   let pending: string[] = [];
   let pendingStart = 0;
   let open = false;
@@ -57,7 +59,7 @@ export async function* csvItems(lines: AsyncIterable<LineBatch>, delimiter: stri
     let starts: number[] = [];
     const flush = (): void => {
       if (!texts.length) return;
-      const rows = parseRecords(texts, delimiter);
+      const rows = parseRecords(parse, texts, delimiter);
       rows.forEach((fields, i) => items.push(fields ? { kind: 'record', record: { fields, line: starts[i]! } } : { kind: 'bad', line: starts[i]! }));
       texts = [];
       starts = [];

@@ -2,7 +2,6 @@
 
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import fg from 'fast-glob';
 import { InputError, errorMessage } from '../errors.js';
 
 export interface InputSource {
@@ -22,6 +21,11 @@ export interface ExpandedInputs {
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
+/** fast-glob, loaded for the first pattern or folder (most runs name files: their start-up does not load it). */
+async function glob(): Promise<typeof import('fast-glob')> {
+  return (await import('fast-glob')).default;
+}
+
 export async function expandInputs(names: readonly string[]): Promise<ExpandedInputs> {
   const sources: InputSource[] = [];
   const errors: InputError[] = [];
@@ -35,7 +39,7 @@ export async function expandInputs(names: readonly string[]): Promise<ExpandedIn
       info = await stat(name);
     } catch (err) {
       if (GLOB_CHARS.test(name)) {
-        const found = await fg(name, { onlyFiles: true, followSymbolicLinks: false, suppressErrors: true });
+        const found = await (await glob())(name, { onlyFiles: true, followSymbolicLinks: false, suppressErrors: true });
         if (found.length === 0) errors.push(new InputError(name, 'no file matches this pattern'));
         for (const f of found.sort()) sources.push({ name: f, path: f, explicit: false });
         continue;
@@ -45,7 +49,7 @@ export async function expandInputs(names: readonly string[]): Promise<ExpandedIn
     }
     if (info.isDirectory()) {
       // Symlinks are not followed into directories: a symlink loop cannot trap the walk.
-      const found = await fg('**/*', {
+      const found = await (await glob())('**/*', {
         cwd: name, onlyFiles: true, followSymbolicLinks: false, suppressErrors: true, dot: false,
       });
       for (const f of found.sort()) {

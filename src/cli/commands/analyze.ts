@@ -3,13 +3,10 @@
 import { getServers } from 'node:dns';
 import { readFile } from 'node:fs/promises';
 import { analyze } from '../../correlate/index.js';
-import { mxCheck } from '../../dns/mx-check.js';
-import { applySnapshot, parseSnapshot } from '../../dns/snapshot.js';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../io/inputs.js';
-import { parseResolver } from './mx-check.js';
 import { resolveContext, type RawContext } from '../../correlate/context.js';
-import { REPORT_FORMATS, RENDERERS, type Report } from '../../report/index.js';
+import { loadRenderer, REPORT_FORMATS, type Report } from '../../report/index.js';
 import { isoUtc } from '../../time.js';
 import { loadConfig, mergeConfig } from '../config.js';
 import { parseChoice, resolveReading, type RawReadingFlags } from '../options.js';
@@ -30,12 +27,15 @@ export async function runAnalyze(inputs: string[], rawFlags: AnalyzeFlags): Prom
   const context = await resolveContext(flags);
   const out = await openOutput(flags.output);
   const result = await analyze(inputs, context, { ...settings.read, since: settings.since, until: settings.until });
+  // The DNS modules load only when asked for (a report from logs alone starts without them).
   if (flags.dns) {
+    const { applySnapshot, parseSnapshot } = await import('../../dns/snapshot.js');
     let text: string;
     try { text = await readFile(flags.dns, 'utf8'); } catch (err) { throw new UsageError(`--dns ${flags.dns}: ${describeFsError(err)}`); }
     applySnapshot(result, parseSnapshot(text, `--dns ${flags.dns}`));
   } else if (flags.checkDns) {
     // Only when asked: forensics on old logs stays offline.
+    const [{ mxCheck }, { applySnapshot }, { parseResolver }] = await Promise.all([import('../../dns/mx-check.js'), import('../../dns/snapshot.js'), import('./mx-check.js')]);
     const snapshot = await mxCheck(result.domains.map((d) => d.domain), { resolvers: getServers().map(parseResolver), authoritative: false, timeoutMs: 3000, lists: context.hosts });
     applySnapshot(result, snapshot);
   }
@@ -56,7 +56,8 @@ export async function runAnalyze(inputs: string[], rawFlags: AnalyzeFlags): Prom
       until: settings.until === undefined ? undefined : isoUtc(settings.until),
     },
   };
-  for (const piece of RENDERERS[format](report)) await out.write(piece);
+  const render = await loadRenderer(format);
+  for (const piece of render(report)) await out.write(piece);
   await out.close();
   reportReading(result, { tzGiven: settings.tzGiven, quiet: settings.quiet, tz: settings.read.tz ?? 'UTC' });
   return result.errors.length ? 2 : 0;
