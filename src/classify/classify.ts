@@ -3,6 +3,7 @@
 import type { BounceClass, Outcome } from '../types.js';
 import { compileSignature, normaliseInput, type ClassifyInput, type CompiledSignature, type Signature } from './compile.js';
 import { SIGNATURES } from './signatures.js';
+import { PhraseIndex } from './phrases.js';
 
 export interface Classification {
   class: BounceClass;
@@ -32,12 +33,28 @@ export function createClassifier(userRows: readonly Signature[] = [], where = '-
     ...userRows.map((r) => compileSignature(r, where)),
     ...SIGNATURES.map((r) => compileSignature(r, 'built-in table')),
   ];
+  // Every row's phrases looked for in one pass, the first time a row with phrases is reached
+  // (without an index, too large for the user's rows, each row's own test).
+  const phrases = PhraseIndex.of(compiled.map((c) => c.phrases));
   const classifier: Classifier = {
     rows: compiled.map((c) => c.row),
     classify(input) {
       if (input.outcome === 'delivered') return { class: 'none' };
       const norm = normaliseInput(input);
-      for (const c of compiled) if (c.test(norm)) return { class: c.row.class, signature: c.row.id };
+      if (!phrases) {
+        for (const c of compiled) if (c.test(norm)) return { class: c.row.class, signature: c.row.id };
+        return { class: 'other' };
+      }
+      let found: Uint32Array | undefined;
+      for (let i = 0; i < compiled.length; i++) {
+        const c = compiled[i]!;
+        if (!c.testButPhrases(norm)) continue;
+        if (c.phrases.length) {
+          found ??= phrases.rowsIn(norm.lower);
+          if ((found[i >>> 5]! & (1 << (i & 31))) === 0) continue;
+        }
+        return { class: c.row.class, signature: c.row.id };
+      }
       return { class: 'other' };
     },
   };

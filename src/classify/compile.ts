@@ -45,7 +45,12 @@ export interface ClassifyInput {
 
 export interface CompiledSignature {
   row: Signature;
+  /** The row's test: every condition it has. */
   test(input: NormalisedInput): boolean;
+  /** Its phrases, lower-cased (the text must contain one of them, when there are any). */
+  phrases: readonly string[];
+  /** The row's test but for its phrases (which a classifier finds for all rows at once, see PhraseIndex). */
+  testButPhrases(input: NormalisedInput): boolean;
 }
 
 export interface NormalisedInput {
@@ -158,21 +163,23 @@ export function compileSignature(row: Signature, where: string): CompiledSignatu
   const anyPhrase = phrases.length ? new RegExp(phrases.map(escapeRegex).join('|')) : undefined;
   const codeTests = (row.codes ?? []).map(codeTest);
   const statusTests = (row.statuses ?? []).map(statusTest);
+  const testButPhrases = (input: NormalisedInput): boolean => {
+    if (row.imceaex && !input.imceaex) return false;
+    if (codeTests.length) {
+      const code = input.smtpCode;
+      if (!code || !codeTests.some((t) => t(code))) return false;
+    }
+    if (statusTests.length) {
+      const parts = input.statusParts;
+      if (!parts || !statusTests.some((t) => t(parts))) return false;
+    }
+    if (re && !re.test(input.lower)) return false;
+    return true;
+  };
   return {
     row,
-    test(input: NormalisedInput): boolean {
-      if (row.imceaex && !input.imceaex) return false;
-      if (codeTests.length) {
-        const code = input.smtpCode;
-        if (!code || !codeTests.some((t) => t(code))) return false;
-      }
-      if (statusTests.length) {
-        const parts = input.statusParts;
-        if (!parts || !statusTests.some((t) => t(parts))) return false;
-      }
-      if (anyPhrase && !anyPhrase.test(input.lower)) return false;
-      if (re && !re.test(input.lower)) return false;
-      return true;
-    },
+    phrases,
+    testButPhrases,
+    test: (input) => testButPhrases(input) && (!anyPhrase || anyPhrase.test(input.lower)),
   };
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClassifier, classify } from '../../src/classify/classify.js';
-import { checkSafeRegex } from '../../src/classify/compile.js';
+import fc from 'fast-check';
+import { checkSafeRegex, compileSignature, normaliseInput, type Signature } from '../../src/classify/compile.js';
 import { replyCodes } from '../../src/classify/status.js';
 import { SIGNATURES } from '../../src/classify/signatures.js';
 
@@ -60,4 +61,35 @@ test('phrases match literally, in any case: regex characters in a phrase are pla
   assert.notEqual(c.classify({ text: '550 mailbox a.b x' }).signature, 'acme');
   assert.notEqual(c.classify({ text: '550 y' }).signature, 'acme');
   assert.notEqual(c.classify({ text: '550 c5' }).signature, 'acme');
+});
+
+test('property: the classifier finds the row that testing each row in turn finds (phrases found in one pass, PhraseIndex)', () => {
+  // User rows that share phrases with the table, overlap each other and its phrases, and one with a regex too.
+  const userRows: Signature[] = [
+    // A phrase that ends inside longer ones of later rows ('user unknown', 'unknown user'): found only through its suffix links.
+    { id: 'u-suffix', class: 'other', vendor: 'test', statuses: ['5.1.1'], phrases: ['nknown'], explanation: '', sample: { status: '5.1.1', text: 'unknown' }, source: 'test' },
+    { id: 'u-overlap', class: 'policy', vendor: 'test', phrases: ['user unknown in', 'known in virt'], explanation: '', sample: { text: 'user unknown in x' }, source: 'test' },
+    { id: 'u-regex', class: 'mailbox-full', vendor: 'test', phrases: ['later'], regex: 'try again \\w+', explanation: '', sample: { text: 'try again later' }, source: 'test' },
+    { id: 'u-code', class: 'other', vendor: 'test', codes: ['451'], phrases: ['closing'], explanation: '', sample: { smtpCode: '451', text: 'closing' }, source: 'test' },
+  ];
+  const pieces = [...new Set(SIGNATURES.flatMap((r) => r.phrases ?? []).flatMap((p) => [p, p.toUpperCase(), p.slice(0, Math.ceil(p.length / 2)), p.slice(Math.floor(p.length / 2))]))];
+  const text = fc.array(fc.oneof(fc.constantFrom(...pieces, ' ', '<u@d.example>', 'user unknown in virtual', 'Try again later', 'ä', '受信者'), fc.string({ maxLength: 4 })), { maxLength: 8 }).map((a) => a.join(''));
+  const input = fc.record({
+    smtpCode: fc.option(fc.constantFrom('550', '451', '554', '421'), { nil: undefined }),
+    status: fc.option(fc.constantFrom('5.1.1', '4.2.2', '5.7.64', '5.1.10', '5.1.6', '4.7.1', '5.2'), { nil: undefined }),
+    text: fc.option(text, { nil: undefined }),
+    recipient: fc.constantFrom('u@d.example', 'IMCEAEX-_o=x@d.example'),
+  });
+  // Phrases enough that their index would be too large: each row is tested in turn instead.
+  const many: Signature = { id: 'u-many', class: 'policy', vendor: 'test', phrases: Array.from({ length: 4000 }, (_, i) => `blocked by rule number ${i} of the site policy`), explanation: '', sample: { text: 'blocked by rule number 7 of the site policy' }, source: 'test' };
+  assert.deepEqual(createClassifier([many]).classify({ text: 'Blocked by rule number 3999 of the site policy', outcome: 'bounced' }), { class: 'policy', signature: 'u-many' });
+  for (const rows of [[], userRows, [many, ...userRows]]) {
+    const classifier = createClassifier(rows);
+    const compiled = [...rows.map((r) => compileSignature(r, 'test')), ...SIGNATURES.map((r) => compileSignature(r, 'built-in'))];
+    fc.assert(fc.property(input, (i) => {
+      const norm = normaliseInput(i);
+      const row = compiled.find((c) => c.test(norm));
+      assert.deepEqual(classifier.classify(i), row ? { class: row.row.class, signature: row.row.id } : { class: 'other' });
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 2000), seed: 20261129 });
+  }
 });
