@@ -120,20 +120,21 @@ function plainGrid(rows: string[][], widths: number[], wrap: boolean): string {
 }
 
 /**
- * A table with fixed column widths. Cells whose width is their length are drawn directly
- * (plainGrid). Others go to cli-table3 `TABLE_PART_ROWS` rows at a time: it checks each cell against
- * every cell above it (for row spans), so one table of n rows costs n², seconds for the findings of
- * a 100 MB log. The parts are joined where one's bottom border meets the next one's top border,
- * which gives the text a single table would (test/report/table.test.ts).
+ * A table with fixed column widths, drawn TABLE_PART_ROWS rows at a time: a part whose cells all
+ * have a width equal to their length directly (plainGrid), any other by cli-table3, which checks
+ * each cell against every cell above it (for row spans), so that one table of n rows cost n²,
+ * seconds for the findings of a 100 MB log. The parts are joined where one's bottom border meets the
+ * next one's top border, which gives the text a single table would (test/report/table.test.ts).
  */
 export function fixedWidthTable(head: string[], colWidths: number[], rows: Table.HorizontalTableRow[], wordWrap = true): string {
   return [...fixedWidthTableParts(head, colWidths, rows, wordWrap)].join('');
 }
 
 /**
- * fixedWidthTable's text in pieces of TABLE_PART_ROWS rows, each drawn as its rows are taken from
- * `rows` (which may make them as they are asked for): the findings of a gigabyte of log, tens of
- * thousands, drawn as one text held every row's cells and lines at once (380 MiB at its peak).
+ * fixedWidthTable's text in pieces of TABLE_PART_ROWS rows, each drawn once its rows are taken from
+ * `rows` (which may make them as they are asked for). The findings of a gigabyte of log are tens of
+ * thousands of rows: drawn as one text, every row's cells and lines were held at once (the default
+ * view of the bench's 1 GB log peaked at 362 MiB, 214 MiB in parts).
  */
 export function* fixedWidthTableParts(head: string[], colWidths: number[], rows: Iterable<Table.HorizontalTableRow>, wordWrap = true): Generator<string> {
   let held: string | undefined;
