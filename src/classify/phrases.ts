@@ -85,13 +85,20 @@ export class PhraseIndex {
     this.delta = delta;
     this.out = out;
     this.hasOut = new Uint8Array(states);
+    this.found = new Uint32Array(words);
     for (let s = 0; s < states; s++) for (let w = 0; w < words; w++) if (out[s * words + w]) this.hasOut[s] = 1;
   }
 
-  /** The rows with a phrase in `text`: bit (row & 31) of word (row >>> 5). */
+  /** What rowsIn returns, made again at each call (one array, not one a reply). */
+  private readonly found: Uint32Array;
+
+  /**
+   * The rows with a phrase in `text`: bit (row & 31) of word (row >>> 5). The array is the index's
+   * own, valid until its next call.
+   */
   rowsIn(text: string): Uint32Array {
-    const { symbolOf, symbols, delta, out, hasOut, words } = this;
-    const found = new Uint32Array(words);
+    const { symbolOf, symbols, delta, out, hasOut, words, found } = this;
+    found.fill(0);
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       s = delta[s * symbols + symbolOf[text.charCodeAt(i)]!]!;

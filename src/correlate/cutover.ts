@@ -190,10 +190,13 @@ function flushRun(log: AnswerLog, h: AnsweringHost): void {
   v[at + RUN_COUNT] = 0;
 }
 
-/** hour → host key → { count, first }, rebuilt from the flat maps when inference needs it. */
-function byHour(log: AnswerLog): Map<number, Map<string, { count: number; first: number }>> {
+/** hour → host key → { count, first }. */
+type HourBuckets = Map<number, Map<string, { count: number; first: number }>>;
+
+/** A domain's answers by hour and host, rebuilt from the flat maps when inference needs them (once a domain). */
+function byHour(log: AnswerLog): HourBuckets {
   for (const h of log.hosts.values()) flushRun(log, h);
-  const out = new Map<number, Map<string, { count: number; first: number }>>();
+  const out: HourBuckets = new Map();
   for (const [slot, at] of log.slots) {
     const q = Math.floor(slot / MAX_HOSTS);
     const key = log.keys[slot - q * MAX_HOSTS]!;
@@ -217,8 +220,7 @@ export interface InferredCutover {
  * The first hour in which `isNew` hosts answer, from which on they answer at least half of the
  * answers by new or old hosts; returns the first new answer in that hour.
  */
-function firstLastingChange(log: AnswerLog, isNew: (key: string) => boolean, isOld: (key: string) => boolean): { time: number; host: string; newAfter: number; totalAfter: number; oldBefore: number } | undefined {
-  const buckets = byHour(log);
+function firstLastingChange(buckets: HourBuckets, isNew: (key: string) => boolean, isOld: (key: string) => boolean): { time: number; host: string; newAfter: number; totalAfter: number; oldBefore: number } | undefined {
   const hours = [...buckets.keys()].sort((a, b) => a - b);
   const perHour = hours.map((h) => {
     let n = 0, o = 0, first = Infinity, host = '';
@@ -242,7 +244,7 @@ function firstLastingChange(log: AnswerLog, isNew: (key: string) => boolean, isO
 
 export function inferWithHostLists(log: AnswerLog, role: (ref: HostRef) => HostRole): InferredCutover | { missing: string } {
   const roleOfKey = (k: string): HostRole => role(log.hosts.get(k)!);
-  const change = firstLastingChange(log, (k) => roleOfKey(k) === 'new', (k) => roleOfKey(k) === 'old' || roleOfKey(k) === 'stale-a');
+  const change = firstLastingChange(byHour(log), (k) => roleOfKey(k) === 'new', (k) => roleOfKey(k) === 'old' || roleOfKey(k) === 'stale-a');
   if (!change) return { missing: 'no lasting answer by a listed new host: give --cutover' };
   const host = hostLabel(log.hosts.get(change.host)!);
   const share = `${change.newAfter} of ${change.totalAfter} answers by listed hosts from then on came from new hosts`;
@@ -278,7 +280,7 @@ export function inferWithoutHostLists(log: AnswerLog, domain: string): InferredC
   const counts = new Map<string, number>();
   for (const h of tail) for (const [k, c] of buckets.get(h)!) counts.set(provider.get(k)!, (counts.get(provider.get(k)!) ?? 0) + c.count);
   const winner = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
-  const change = firstLastingChange(log, (k) => provider.get(k) === winner, (k) => provider.get(k) !== winner);
+  const change = firstLastingChange(buckets, (k) => provider.get(k) === winner, (k) => provider.get(k) !== winner);
   if (!change || change.oldBefore === 0) return { missing: 'the answering host never changed: give --cutover and --old-mx/--new-mx' };
   const roles = new Map<string, HostRole>();
   const oldProviders = new Set<string>();

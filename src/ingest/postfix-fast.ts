@@ -207,7 +207,11 @@ export class ScanSession {
    * Deliveries found in the ledger when scanned, not handed over yet: at most one a record of a
    * scan, handed over (handNumbered) before anything else is, so the order is that of the lines.
    */
-  private readonly run: NumberedRun = { times: new Float64Array(RECORDS), recipients: new Int32Array(RECORDS), domains: new Int32Array(RECORDS), hosts: [], length: 0 };
+  private readonly run: NumberedRun = {
+    times: new Float64Array(RECORDS), recipients: new Int32Array(RECORDS), domains: new Int32Array(RECORDS),
+    // A column of its full size, like the others (emptied by length = 0 after each run, it was grown again push by push).
+    hosts: new Array<HostRef>(RECORDS).fill({}), length: 0,
+  };
 
   constructor(private readonly scanner: LineScanner, private readonly ctx: ReadContext, private readonly lineStats: LineStats) {
     this.lines = new SyslogLines(ctx);
@@ -226,7 +230,7 @@ export class ScanSession {
    * delivery this line hands over).
    */
   *line(text: string, lineNo: number): Generator<DeliveryEvent[]> {
-    if (this.inOrder) yield* this.handOver();
+    if (this.inOrder) { const batch = this.handOver(); if (batch) yield batch; }
     this.scanner.counts.slow++;
     if (!this.lines.read(text, lineNo, this.out)) this.stopped = true;
   }
@@ -279,7 +283,7 @@ export class ScanSession {
         const kind = kindField & 0xff;
         if (kind === SLOW) {
           counts.slow++;
-          if (inOrder && this.out.length) { yield* this.handOver(); ({ input, records } = scanner.views()); }
+          if (inOrder && this.out.length) { const batch = this.handOver(); if (batch) yield batch; ({ input, records } = scanner.views()); }
           const text = lineText(input, records[o + F_START]!, records[o + F_END]!, (kindField & NOT_ASCII) === 0, lineStats);
           const skipped = records[o + F_SKIPPED]!, skippedSent = records[o + F_SKIPPED_SENT]!;
           if (!lines.read(text, first + records[o + F_LINE]!, this.out)) {
@@ -289,7 +293,7 @@ export class ScanSession {
             return line;
           }
           // Batches as large as splitLines' (a 64 KiB piece's lines): a consumer renders a batch as one text.
-          if (this.out.length >= MAX_BATCH_EVENTS) yield* this.handOver();
+          if (this.out.length >= MAX_BATCH_EVENTS) { const batch = this.handOver(); if (batch) yield batch; }
           continue;
         }
         counts.claimed++;
@@ -320,13 +324,13 @@ export class ScanSession {
             // Looked up when scanned; a recipient new then may have been numbered since (by a line before), which `logged` finds.
             const found = resolved ? records[o + F_RECIPIENT]! : notLookedUp;
             // The events of the lines before go first.
-            if (this.out.length) { yield* this.handOver(); ({ input, records } = scanner.views()); }
+            if (this.out.length) { const batch = this.handOver(); if (batch) yield batch; ({ input, records } = scanner.views()); }
             if (found >= 0) {
               const { run } = this, i = run.length++;
               run.times[i] = time;
               run.recipients[i] = found;
               run.domains[i] = records[o + F_DOMAIN]!;
-              run.hosts.push(answeredBy);
+              run.hosts[i] = answeredBy;
               continue;
             }
             // The deliveries found before go first (handing them over may number a domain, and grow the memory).
@@ -344,7 +348,7 @@ export class ScanSession {
         else throw new Error(`line scanner: unknown record kind ${kind}`);
       }
       // Every scan's deliveries handed over before the next scan's are found (the run holds one scan's).
-      yield* this.handOver();
+      { const batch = this.handOver(); if (batch) yield batch; }
     }
     if (pre) this.countSkipped(pre.skipped, pre.skippedSent);
     else this.countSkipped(wasm.skippedLines(), wasm.skippedSentLines());
@@ -357,17 +361,19 @@ export class ScanSession {
   }
 
   /**
-   * The events collected, yielded (or handed to onEvents) after the deliveries found when scanned
-   * are handed over: those come from lines before the events not yielded yet (every event is
-   * yielded here or by the caller once the run is empty).
+   * The events collected, handed to onEvents or returned for the caller to yield, after the
+   * deliveries found when scanned are handed over: those come from lines before the events not
+   * yielded yet (every event is yielded here or by the caller once the run is empty). A plain
+   * function, not a generator delegated to: it runs before most deliveries and SLOW lines.
    */
-  private *handOver(): Generator<DeliveryEvent[]> {
+  private handOver(): DeliveryEvent[] | undefined {
     this.handNumbered();
-    if (this.out.length === 0) return;
+    if (this.out.length === 0) return undefined;
     const out = this.out;
     this.out = [];
-    if (this.onEvents) this.onEvents(out);
-    else yield out;
+    if (!this.onEvents) return out;
+    this.onEvents(out);
+    return undefined;
   }
 
   /** The deliveries found when scanned, handed over (before the events or deliveries of the lines after them). */
@@ -376,7 +382,6 @@ export class ScanSession {
     if (run.length === 0) return;
     this.ctx.deliveryLedger!.numbered(run);
     run.length = 0;
-    run.hosts.length = 0;
   }
 
   /**
