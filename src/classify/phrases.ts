@@ -1,9 +1,9 @@
 /**
  * Which rows' phrases a text contains, found in one pass over the text (an Aho–Corasick automaton
- * over every row's phrases). Each row's phrases as one regex, tried row after row, cost the
- * classifier most of its time: a reply that matches a late row, or none, was searched once per
- * row. Here a text is read once whatever the number of rows; a row matches its phrases exactly
- * when one of them occurs in the text, as with the regex.
+ * over every row's phrases). Each row's phrases as one regex, tried row after row, searched a
+ * reply that matches a late row, or none, once per row. Here a text is read once whatever the
+ * number of rows; a row matches its phrases exactly when one of them occurs in the text, as with
+ * the regex.
  */
 
 /** Transitions an index may have (4 bytes each): past this (tens of thousands of user phrases over a wide alphabet), each row's regex is tried instead. */
@@ -19,7 +19,10 @@ export class PhraseIndex {
   private readonly out: Uint32Array;
   /** Whether a state has any row in `out` (most states have none). */
   private readonly hasOut: Uint8Array;
+  /** 32-bit words of a set of rows. */
   readonly words: number;
+  /** What rowsIn returns, cleared at each call (one array, not one a reply). */
+  private readonly found: Uint32Array;
 
   /** The index of `phrases[i]`, the phrases of row i (none for a row without); undefined when it would be too large. */
   static of(phrases: readonly (readonly string[])[]): PhraseIndex | undefined {
@@ -88,9 +91,6 @@ export class PhraseIndex {
     this.found = new Uint32Array(words);
     for (let s = 0; s < states; s++) for (let w = 0; w < words; w++) if (out[s * words + w]) this.hasOut[s] = 1;
   }
-
-  /** What rowsIn returns, made again at each call (one array, not one a reply). */
-  private readonly found: Uint32Array;
 
   /**
    * The rows with a phrase in `text`: bit (row & 31) of word (row >>> 5). The array is the index's
