@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClassifier, classify } from '../../src/classify/classify.js';
 import fc from 'fast-check';
+import { createClassifier, classify } from '../../src/classify/classify.js';
 import { checkSafeRegex, compileSignature, normaliseInput, type Signature } from '../../src/classify/compile.js';
 import { replyCodes } from '../../src/classify/status.js';
 import { SIGNATURES } from '../../src/classify/signatures.js';
