@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeliveryTimesTable } from '../../src/correlate/deliveries.js';
+import { DeliveryTimesTable, orderByKey } from '../../src/correlate/deliveries.js';
 
 test('DeliveryTimesTable: exact up to 16, bounded after, any order', () => {
   const table = new DeliveryTimesTable();
@@ -61,4 +61,29 @@ test('DeliveryTimesTable keeps exactly the 8 earliest and 8 latest of any sequen
   // A time 30 days away in the middle of the run: every page already filled turns into doubles.
   const far = assertKeepsEarliestAndLatest((r, id, round) => day + r * 1000 + (round === 30 && id === 4000 ? 30 * 86_400_000 : 0));
   assert.equal(far.bytesPerTime, 8);
+});
+
+test('orderByKey: indexes by key, equal keys in index order, keys of one to three passes', () => {
+  let seed = 11;
+  const rand = (m: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % m;
+  for (const range of [1, 2000, 3_000_000, 2 ** 31 - 1]) {
+    const n = 5000;
+    const keys = Int32Array.from({ length: n }, () => rand(range));
+    const got = orderByKey(keys, n, new Int32Array(n), new Int32Array(n));
+    const want = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
+    assert.deepEqual([...got.subarray(0, n)], want, `keys below ${range}`);
+  }
+});
+
+test('DeliveryTimesTable: times read back as added, whether their batch was applied or not', () => {
+  const table = new DeliveryTimesTable();
+  table.add(5, 300);
+  table.add(2, 100);
+  table.add(5, 200);
+  // Read before any batch filled: the pending times count.
+  assert.equal(table.count(5), 2);
+  assert.deepEqual(table.history(5).times(), [200, 300]);
+  table.add(2, 50);
+  assert.deepEqual(table.history(2).times(), [50, 100]);
+  assert.equal(table.count(7), 0);
 });
