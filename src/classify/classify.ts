@@ -41,17 +41,13 @@ export function createClassifier(userRows: readonly Signature[] = [], where = '-
     classify(input) {
       if (input.outcome === 'delivered') return { class: 'none' };
       const norm = normaliseInput(input);
-      if (!phrases) {
-        for (const c of compiled) if (c.test(norm)) return { class: c.row.class, signature: c.row.id };
-        return { class: 'other' };
-      }
       let found: Uint32Array | undefined;
       for (let i = 0; i < compiled.length; i++) {
         const c = compiled[i]!;
         if (!c.testButPhrases(norm)) continue;
         if (c.phrases.length) {
-          found ??= phrases.rowsIn(norm.lower);
-          if ((found[i >>> 5]! & (1 << (i & 31))) === 0) continue;
+          const has = phrases ? ((found ??= phrases.rowsIn(norm.lower))[i >>> 5]! & (1 << (i & 31))) !== 0 : c.containsPhrase(norm.lower);
+          if (!has) continue;
         }
         return { class: c.row.class, signature: c.row.id };
       }

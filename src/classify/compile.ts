@@ -51,6 +51,8 @@ export interface CompiledSignature {
   phrases: readonly string[];
   /** The row's test but for its phrases (which a classifier finds for all rows at once, see PhraseIndex). */
   testButPhrases(input: NormalisedInput): boolean;
+  /** True when the lower-cased text contains one of its phrases, or it has none. */
+  containsPhrase(lower: string): boolean;
 }
 
 export interface NormalisedInput {
@@ -176,10 +178,12 @@ export function compileSignature(row: Signature, where: string): CompiledSignatu
     if (re && !re.test(input.lower)) return false;
     return true;
   };
+  const containsPhrase = (lower: string): boolean => !anyPhrase || anyPhrase.test(lower);
   return {
     row,
     phrases,
     testButPhrases,
-    test: (input) => testButPhrases(input) && (!anyPhrase || anyPhrase.test(input.lower)),
+    containsPhrase,
+    test: (input) => testButPhrases(input) && containsPhrase(input.lower),
   };
 }
