@@ -269,17 +269,24 @@ let lkKeyEnd: i32 = 0;
 let lkHash: u32 = 0;
 let lkUpper: bool = false;
 
+/** The hash of the key keyOf read last. */
+export function keyHash(): u32 { return lkHash; }
+
+/** keyOf's answer for a key: its length, and KEY_UPPER when the bytes had upper case. */
+export const KEY_LENGTH: i32 = 0xffff;
+export const KEY_UPPER: i32 = 0x10000;
+
 /**
- * A recipient as a Postfix `to=<…>` logged it (the `length` bytes at `p`), normalised as
- * normaliseAddress normalises it: the domain (after the last `@`, without one final dot)
- * lower-cased, the local part kept. Read here only when that is all it does — printable ASCII, no
- * `<`, no `rfc822;` type, no IMCEAEX address (a legacy DN, which the caller reports), within the
- * length cap — else FALLBACK; DROPPED without a domain. Returns the recipient's number (its
- * domain's is `lastDomain()`), or UNKNOWN when it has none yet: its key is then in keyBuf and
- * `find` left the slot it goes in. Looks only, so that a batch of lines can be looked up ahead of
- * the order in which their recipients are numbered (see postfix-scan.ts RESOLVE).
+ * A recipient as a Postfix `to=<…>` logged it (the `length` bytes at `p`), read as
+ * normaliseAddress reads it — the domain (after the last `@`, without one final dot) lower-cased,
+ * the local part kept — and its key, the address lower-cased: in keyBuf, its hash in lkHash, its
+ * `@` in lkAt. Read here only when that is all normaliseAddress does — printable ASCII, no `<`, no
+ * `rfc822;` type, no IMCEAEX address (a legacy DN, which the caller reports), within the length
+ * cap — else FALLBACK; DROPPED without a domain. Else returns the key's length, with KEY_UPPER when
+ * the bytes had upper case. Depends on the bytes alone: a prescan worker reads it ahead of the
+ * thread that looks the key up (postfix-scan.ts KEYS).
  */
-export function lookupLogged(p: usize, length: i32): i32 {
+export function keyOf(p: usize, length: i32): i32 {
   if (length > MAX_ADDRESS || length == 0) return FALLBACK;
   let at: i32 = -1;
   let upper = false;
@@ -297,34 +304,59 @@ export function lookupLogged(p: usize, length: i32): i32 {
   if (load<u8>(p + <usize>(length - 1)) == 0x2e) domainEnd--;
   if (domainEnd <= at + 1) return DROPPED;
   // The key: the address lower-cased (the domain always; the local part too, where the spelling keeps it).
-  for (let i: i32 = 0; i < domainEnd; i++) {
-    const c = load<u8>(p + <usize>i);
-    store<u8>(keyBuf + <usize>i, c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+  if (keyBuf == 0) init();
+  lowerInto(keyBuf, p, domainEnd);
+  lkAt = at; lkKeyEnd = domainEnd; lkHash = hashBytes(keyBuf, domainEnd, 0); lkUpper = upper;
+  return domainEnd | (upper ? KEY_UPPER : 0);
+}
+
+/** The `n` bytes at `from`, ASCII upper case lowered, at `to`. */
+@inline function lowerInto(to: usize, from: usize, n: i32): void {
+  for (let i: i32 = 0; i < n; i++) {
+    const c = load<u8>(from + <usize>i);
+    store<u8>(to + <usize>i, c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
   }
-  const h = hashBytes(keyBuf, domainEnd, 0);
-  lkAt = at; lkKeyEnd = domainEnd; lkHash = h; lkUpper = upper;
-  const rec = find(keyBuf, domainEnd, h, -1);
+}
+
+/** The number of the recipient whose key is the `keyLength` bytes at `key` (hash `h`), its domain's in lastDomainId; UNKNOWN when none. */
+@inline function numberOfKey(key: usize, keyLength: i32, h: u32): i32 {
+  const rec = find(key, keyLength, h, -1);
   if (rec == 0) return UNKNOWN;
   lastDomainId = load<i32>(rec + 4);
   return load<i32>(rec + 16);
 }
 
 /**
- * Where the slot lies that lookupLogged reads first for the same bytes (found without its checks;
- * 0 when it would read none). A lookup is two reads far apart in tables of megabytes, and one at a
- * time they wait on memory in turn: a batch of lookups first reads all their slots, then all their
- * records, each read independent of the others, so the memory fetches them together
- * (postfix-scan.ts numberSent).
+ * The number of the recipient Postfix logged as the `length` bytes at `p` (keyOf), its domain's in
+ * `lastDomain()`; FALLBACK or DROPPED as keyOf; UNKNOWN when it has none yet: its key is then in
+ * keyBuf and `find` left the slot it goes in. Looks only, so that a batch of lines can be looked up
+ * ahead of the order in which their recipients are numbered (see postfix-scan.ts RESOLVE).
  */
-export function slotOfLogged(p: usize, length: i32): usize {
-  if (length <= 0 || length > MAX_ADDRESS) return 0;
-  let keyEnd = length;
-  if (load<u8>(p + <usize>(length - 1)) == 0x2e) keyEnd--;
-  for (let i: i32 = 0; i < keyEnd; i++) {
-    const c = load<u8>(p + <usize>i);
-    store<u8>(keyBuf + <usize>i, c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
-  }
-  return rSlots + (<usize>(hashBytes(keyBuf, keyEnd, 0) & rMask) << 3);
+export function lookupLogged(p: usize, length: i32): i32 {
+  const key = keyOf(p, length);
+  return key < 0 ? key : numberOfKey(keyBuf, key & KEY_LENGTH, lkHash);
+}
+
+/**
+ * lookupLogged of the bytes at `p`, given what keyOf answered for them (`key`) and their key's
+ * hash (`h`), read ahead: a key without upper case is the bytes themselves, looked up in place.
+ */
+export function lookupKeyed(p: usize, key: i32, h: u32): i32 {
+  if (key < 0) return key;
+  const keyLength = key & KEY_LENGTH;
+  if ((key & KEY_UPPER) == 0) return numberOfKey(p, keyLength, h);
+  lowerInto(keyBuf, p, keyLength);
+  return numberOfKey(keyBuf, keyLength, h);
+}
+
+/**
+ * Where the slot lies that a lookup of a key of hash `h` reads first. A lookup is two reads far
+ * apart in tables of megabytes, and one at a time they wait on memory in turn: a batch of lookups
+ * first reads all their slots, then all their records, each read independent of the others, so
+ * the memory fetches them together (postfix-scan.ts numberSent).
+ */
+export function slotOfHash(h: u32): usize {
+  return rSlots + (<usize>(h & rMask) << 3);
 }
 
 /** As lookupLogged, but a recipient not numbered yet is numbered (with its domain, when that is new too). */

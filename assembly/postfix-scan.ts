@@ -35,7 +35,7 @@
  * line would have made it.
  */
 
-import { alloc, hashBytes, init, lastDomain, lookupLogged, sameBytes, slotOfLogged } from './ledger';
+import { alloc, hashBytes, init, keyHash, keyOf, lastDomain, lookupKeyed, sameBytes, slotOfHash } from './ledger';
 
 /** Record kinds. */
 const SLOW: i32 = 0;
@@ -61,9 +61,16 @@ const RELAY_IDS: u32 = 8;
 /**
  * SENT records get their recipient's number in the ledger of this instance (F_RECIPIENT, F_DOMAIN;
  * see ledger.ts lookupLogged): looked up here, a batch at a time, not numbered — JavaScript numbers
- * the new ones as it reaches them, in line order.
+ * the new ones as it reaches them, in line order. From the keys KEYS read, in the same call or in a
+ * prescan's (resolveSent).
  */
 const RESOLVE: u32 = 16;
+/**
+ * SENT records get their recipient's key read (ledger.ts keyOf: its answer in F_DOMAIN, the key's
+ * hash in F_RECIPIENT), which depends on the bytes alone: a prescan worker reads the keys, and the
+ * thread with the ledger only looks them up.
+ */
+const KEYS: u32 = 32;
 
 /** Lines after a MESSAGE_ID line looked through for the rest of its message. */
 const LOOKAHEAD: i32 = 32;
@@ -95,7 +102,10 @@ const F_RELAY = 19;
 const F_RELAY_END = 20;
 /** RELAY_IDS: the relay's number, or -1. */
 const F_RELAY_ID = 21;
-/** RESOLVE: the recipient's number, or ledger.ts FALLBACK, DROPPED, UNKNOWN; and its domain's number. */
+/**
+ * RESOLVE: the recipient's number, or ledger.ts FALLBACK, DROPPED, UNKNOWN; and its domain's number.
+ * KEYS, until then: the key's hash, and keyOf's answer.
+ */
 const F_RECIPIENT = 22;
 const F_DOMAIN = 23;
 /** REMOVED records: the queue id's tail number (see qidTail), in the place SENT records keep their recipient. */
@@ -591,46 +601,47 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
   }
   nextPos = p;
   nextLine = ln;
-  if ((flags & (RELAY_IDS | RESOLVE)) != 0) numberSent(n, flags);
+  if ((flags & (RELAY_IDS | RESOLVE | KEYS)) != 0) numberSent(n, flags);
   return n;
 }
 
-/** The numbers RELAY_IDS and RESOLVE ask for, in the scan's SENT records. */
+/** The keys and numbers KEYS, RELAY_IDS and RESOLVE ask for, in the scan's SENT records. */
 function numberSent(n: i32, flags: u32): void {
-  if ((flags & RESOLVE) != 0) {
-    init();
-    // The ledger's memory read ahead, a pass at a time (see ledger.ts slotOfLogged): the slots, then
-    // the records (F_RECIPIENT and F_DOMAIN hold them meanwhile).
-    for (let r: i32 = 0; r < n; r++) {
-      rec = recordBase + <usize>r * RECORD_FIELDS * 4;
-      if ((load<i32>(rec) & 0xff) != SENT) continue;
-      const value = got(F_VALUE);
-      put(F_RECIPIENT, <i32>slotOfLogged(inputBase + <usize>value, got(F_VALUE_END) - value));
-    }
-    for (let r: i32 = 0; r < n; r++) {
-      rec = recordBase + <usize>r * RECORD_FIELDS * 4;
-      if ((load<i32>(rec) & 0xff) != SENT) continue;
-      const slot = <usize>got(F_RECIPIENT);
-      put(F_DOMAIN, slot == 0 ? 0 : <i32>load<u32>(slot));
-    }
-    let touched: u32 = 0;
-    for (let r: i32 = 0; r < n; r++) {
-      rec = recordBase + <usize>r * RECORD_FIELDS * 4;
-      if ((load<i32>(rec) & 0xff) != SENT) continue;
-      const record = <usize>got(F_DOMAIN);
-      if (record != 0) touched ^= load<u32>(record + 8);
-    }
-    lastTouched = touched;
-  }
   for (let r: i32 = 0; r < n; r++) {
     rec = recordBase + <usize>r * RECORD_FIELDS * 4;
     if ((load<i32>(rec) & 0xff) != SENT) continue;
     if ((flags & RELAY_IDS) != 0) put(F_RELAY_ID, relayId(got(F_RELAY), got(F_RELAY_END)));
-    if ((flags & RESOLVE) != 0) {
+    if ((flags & KEYS) != 0) {
       const value = got(F_VALUE);
-      put(F_RECIPIENT, lookupLogged(inputBase + <usize>value, got(F_VALUE_END) - value));
-      put(F_DOMAIN, lastDomain());
+      const key = keyOf(inputBase + <usize>value, got(F_VALUE_END) - value);
+      put(F_DOMAIN, key);
+      put(F_RECIPIENT, key < 0 ? 0 : <i32>keyHash());
     }
+  }
+  if ((flags & RESOLVE) == 0) return;
+  init();
+  // The ledger's memory read ahead, a pass at a time (see ledger.ts slotOfHash): the slots, then
+  // the records their first entries point at; then the lookups, which find both in the cache.
+  let touched: u64 = 0;
+  for (let r: i32 = 0; r < n; r++) {
+    rec = recordBase + <usize>r * RECORD_FIELDS * 4;
+    if ((load<i32>(rec) & 0xff) != SENT || got(F_DOMAIN) < 0) continue;
+    touched ^= load<u64>(slotOfHash(<u32>got(F_RECIPIENT)));
+  }
+  for (let r: i32 = 0; r < n; r++) {
+    rec = recordBase + <usize>r * RECORD_FIELDS * 4;
+    if ((load<i32>(rec) & 0xff) != SENT || got(F_DOMAIN) < 0) continue;
+    const h = <u32>got(F_RECIPIENT);
+    const slot = load<u64>(slotOfHash(h));
+    if (<u32>(slot >> 32) == h) touched ^= <u64>load<u32>(<usize>(<u32>slot) + 8);
+  }
+  lastTouched = touched;
+  for (let r: i32 = 0; r < n; r++) {
+    rec = recordBase + <usize>r * RECORD_FIELDS * 4;
+    if ((load<i32>(rec) & 0xff) != SENT) continue;
+    const value = got(F_VALUE);
+    put(F_RECIPIENT, lookupKeyed(inputBase + <usize>value, got(F_DOMAIN), <u32>got(F_RECIPIENT)));
+    put(F_DOMAIN, lastDomain());
   }
 }
 
@@ -642,8 +653,8 @@ export function resolveSent(n: i32): void {
   numberSent(n, RESOLVE);
 }
 
-/** What the lookups' first pass read (kept, so that its reads are not optimised away). */
-let lastTouched: u32 = 0;
+/** What the lookups' first passes read (kept, so that its reads are not optimised away). */
+let lastTouched: u64 = 0;
 
 /**
  * Relays numbered by their bytes (`relay=` values: a domain's MX host, its address and port), so

@@ -23,7 +23,7 @@ import { Prescanner, type Prescanned } from './prescan.js';
 /** Record kinds and fields: the constants of assembly/postfix-scan.ts. */
 const SLOW = 0, INFO = 1, SENDER = 2, MESSAGE_ID = 3, REMOVED = 4, SENT = 5;
 const SAME_SCOPE = 0x100, NOT_ASCII = 0x200, WHOLE = 0x400;
-const CLAIM_SENT = 1, ELIDE = 2, CLAIM_DELIVERED = 4, RELAY_IDS = 8, RESOLVE = 16;
+const CLAIM_SENT = 1, ELIDE = 2, CLAIM_DELIVERED = 4, RELAY_IDS = 8, RESOLVE = 16, KEYS = 32;
 const F_KIND = 0, F_LINE = 1, F_START = 2, F_END = 3, F_MONTH = 4, F_DAY = 5, F_HOUR = 6, F_MINUTE = 7, F_SECOND = 8;
 const F_HOST = 9, F_HOST_END = 10, F_PROGRAM = 11, F_PROGRAM_END = 12, F_QID = 13, F_QID_END = 14, F_VALUE = 15, F_VALUE_END = 16, F_SKIPPED = 17, F_SKIPPED_SENT = 18, F_RELAY = 19, F_RELAY_END = 20;
 const F_RELAY_ID = 21, F_RECIPIENT = 22, F_DOMAIN = 23, F_QID_TAIL = F_RECIPIENT;
@@ -145,8 +145,7 @@ export class LineScanner {
    */
   prescan(bytes: Uint8Array, flags: number): Prescan {
     if (bytes.length > this.maxBytes) throw new Error(`${bytes.length} bytes are more than the scanner's ${this.maxBytes}`);
-    const { input, records } = this.views();
-    input.set(bytes);
+    this.views().input.set(bytes);
     const wasm = this.exports;
     wasm.resetRange();
     const calls: PrescanCall[] = [];
@@ -155,7 +154,8 @@ export class LineScanner {
       const n = wasm.scan(pos, bytes.length, line, flags);
       pos = wasm.scanEnd();
       line = wasm.scanLine();
-      calls.push({ n, end: pos, line, records: records.slice(0, n * this.fields) });
+      // Views taken again: the first keys read (KEYS) make the instance's key buffer, which may grow the memory.
+      calls.push({ n, end: pos, line, records: this.views().records.slice(0, n * this.fields) });
     }
     return { calls, skipped: wasm.skippedLines(), skippedSent: wasm.skippedSentLines() };
   }
@@ -217,8 +217,9 @@ export class ScanSession {
     this.lines = new SyslogLines(ctx);
     this.inOrder = ctx.onDelivered !== undefined;
     this.onEvents = this.inOrder ? ctx.onEvents : undefined;
-    // The ledger's lookup where the scanner runs in the ledger's instance.
-    const resolve = ctx.deliveryLedger?.instance === scanner.instance ? RESOLVE : 0;
+    // The ledger's lookup where the scanner runs in the ledger's instance (of the keys read in the
+    // same scan, or by a prescan worker: its flags keep KEYS).
+    const resolve = ctx.deliveryLedger?.instance === scanner.instance ? RESOLVE | KEYS : 0;
     this.flags = omits(ctx, 'none') ? CLAIM_SENT : ctx.onDelivered ? CLAIM_DELIVERED | RELAY_IDS | resolve : 0;
     const counts = scanner.counts;
     counts.slow = counts.claimed = counts.skipped = 0;
@@ -266,6 +267,7 @@ export class ScanSession {
       let n: number;
       if (pre) {
         const c = pre.calls[call++]!;
+        if (c.records.length !== c.n * fields) throw new Error(`line scan worker: ${c.records.length} record fields for ${c.n} records`);
         ({ input, records } = scanner.views());
         records.set(c.records);
         if (resolved) wasm.resolveSent(c.n);

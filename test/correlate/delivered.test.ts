@@ -296,7 +296,8 @@ test('a log of many bodies scanned ahead on a worker: the diagnosis of its event
   const { sent, bounced } = smtpLines();
   const lines: string[] = [];
   for (let i = 0; i < 14_000; i++) {
-    const to = `user${i % 3000}@d${i % 40}.example`, mx = `mx${i % 2}.${i < 7000 ? 'old' : 'new'}-d${i % 40}.example`;
+    // Some spelled with upper case (looked up by the key the worker read, lower-cased where the ledger is).
+    const to = `${i % 5 === 0 ? 'User' : 'user'}${i % 3000}@${i % 7 === 0 ? 'D' : 'd'}${i % 40}.example`, mx = `mx${i % 2}.${i < 7000 ? 'old' : 'new'}-d${i % 40}.example`;
     lines.push(i % 9 === 4 ? bounced((0xa0000000 + i).toString(16).toUpperCase(), to, mx) : sent((0xa0000000 + i).toString(16).toUpperCase(), to, mx));
   }
   writeFileSync(log, lines.join('\n') + '\n');
