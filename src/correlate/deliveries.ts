@@ -134,17 +134,31 @@ export class DeliveryTimesTable {
     insertBounded(s, at + KEEP, t, -1);
   }
 
-  /** The kept times of a recipient and its count, for reading. */
+  /**
+   * The kept times of a recipient and its count, for reading. Read into one array (an insertion
+   * sort of at most FULL): the diagnosis reads one for each recipient with refusals, on the
+   * single-threaded tail of `analyze`.
+   */
   history(id: number): DeliveryHistory {
     const n = this.count(id);
-    if (n === 0) return new DeliveryHistory(0, []);
-    const at = this.index[2 * id + 1]! & IN_PAGE;
-    const s = this.pages[this.index[2 * id + 1]! >>> PAGE_BITS]!;
-    let times: number[];
-    if (n <= FULL) times = Array.from(s.subarray(at, at + n)).sort((a, b) => a - b);
-    else times = [...s.subarray(at, at + KEEP), ...s.subarray(at + KEEP, at + FULL).reverse()];
+    if (n === 0) return NO_DELIVERIES;
+    const slot = this.index[2 * id + 1]!;
+    const at = slot & IN_PAGE, s = this.pages[slot >>> PAGE_BITS]!;
     const base = this.narrow ? this.base! : 0;
-    return new DeliveryHistory(n, base ? times.map((v) => v + base) : times);
+    const times = new Array<number>(Math.min(n, FULL));
+    if (n <= FULL) {
+      for (let i = 0; i < n; i++) {
+        const v = s[at + i]! + base;
+        let j = i;
+        for (; j > 0 && times[j - 1]! > v; j--) times[j] = times[j - 1]!;
+        times[j] = v;
+      }
+    } else {
+      // The KEEP earliest ascending, then the KEEP latest, kept descending.
+      for (let i = 0; i < KEEP; i++) times[i] = s[at + i]! + base;
+      for (let i = 0; i < KEEP; i++) times[KEEP + i] = s[at + FULL - 1 - i]! + base;
+    }
+    return new DeliveryHistory(n, times);
   }
 
   /** Bytes a kept time takes: 4 while times are offsets, 8 once widened. */
@@ -274,3 +288,6 @@ export class DeliveryHistory {
     return this.kept.filter((x) => x < t).length;
   }
 }
+
+/** The history of a recipient never delivered to (one for all: a history is only read). */
+const NO_DELIVERIES = new DeliveryHistory(0, []);

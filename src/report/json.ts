@@ -12,24 +12,28 @@ export function* renderJson(r: Report): Generator<string> {
   yield `{\n  "context": ${indent(JSON.stringify(r.context, null, 2), '  ')},\n  "inputs": ${indent(JSON.stringify(inputs, null, 2), '  ')}`;
   for (const [key, list] of [['domains', r.domains], ['findings', r.findings], ['timeline', r.timeline]] as const) {
     yield `,\n  "${key}": [`;
-    let first = true;
-    for (const item of list as readonly unknown[]) {
-      yield `${first ? '' : ','}\n    ${atDepthTwo(item)}`;
-      first = false;
+    for (let i = 0; i < list.length; i += ELEMENTS_AT_ONCE) {
+      yield `${i === 0 ? '' : ','}\n    ${atDepthTwo(list.slice(i, i + ELEMENTS_AT_ONCE))}`;
     }
     yield list.length ? '\n  ]' : ']';
   }
   yield '\n}\n';
 }
 
+/**
+ * Elements of a top-level array written as one text: JSON.stringify called, and its text cut and
+ * written, once for each element took a third more time on the 30 MB report of 28,000 findings.
+ */
+const ELEMENTS_AT_ONCE = 256;
+
 const WRAPPED_HEAD = '{\n  "k": [\n    ', WRAPPED_TAIL = '\n  ]\n}';
 
 /**
- * An element of a top-level array as JSON, its lines indented for that depth (four spaces) but
- * the first: JSON.stringify indents it so inside a wrapper, which is cut off. (Indenting each
- * element's text with a replace after was a tenth of writing a 30 MB report.)
+ * Elements of a top-level array as JSON, `,`-separated, their lines indented for that depth (four
+ * spaces) but the first: JSON.stringify indents them so inside a wrapper, which is cut off.
+ * (Indenting the text with a replace after was a tenth of writing a 30 MB report.)
  */
-function atDepthTwo(item: unknown): string {
-  const text = JSON.stringify({ k: [item] }, null, 2);
+function atDepthTwo(items: readonly unknown[]): string {
+  const text = JSON.stringify({ k: items }, null, 2);
   return text.slice(WRAPPED_HEAD.length, text.length - WRAPPED_TAIL.length);
 }
