@@ -7,7 +7,7 @@
 import { decodeImceaex } from '../address.js';
 import { formatOffset, isoUtc } from '../time.js';
 import type { HostRef } from '../types.js';
-import { sourceOf, type Attempt } from './attempts.js';
+import { sourceOf, type Attempt, type Refusal } from './attempts.js';
 import { CAUSE_INFO, lowest, type AttemptView, type RuleFacts } from './causes.js';
 import type { MigrationContext } from './context.js';
 import type { CutoverInfo } from './correlate.js';
@@ -137,7 +137,7 @@ export function buildFinding(a: FindingInput): Finding {
     remoteHosts: hosts, statuses,
     sampleDiagnostic: records.find((r) => r.diagnostic)?.diagnostic,
     evidence, fix: CAUSE_INFO[cause].fix,
-    sources: distinct(records.map(sourceOf)).slice(0, 3),
+    sources: firstSources(records, 3),
     suggestion, x500,
   };
 }
@@ -146,10 +146,22 @@ export function buildFinding(a: FindingInput): Finding {
  * Distinct host labels of one finding. A bare name is dropped when the same server also came with
  * its IP, or when it is the syslog short name (`mx`) of a listed FQDN in the same list (`mx.example.org`).
  */
-function hostLabels(refs: HostRef[]): string[] {
+function hostLabels(hosts: HostRef[]): string[] {
+  // The records of one host mostly share one object (the correlator keeps each host once): each read once.
+  const refs = [...new Set(hosts)];
   const full = refs.filter((r) => r.host && r.ip).map((r) => r.host!);
   const redundant = (r: HostRef): boolean => !!r.host && !r.ip && full.some((h) => h === r.host || h.startsWith(`${r.host}.`));
   return distinct(refs.filter((r) => !redundant(r)).map(hostLabel));
+}
+
+/** The first `n` distinct sources of the records, in their order (a recipient refused hundreds of times has hundreds of records). */
+function firstSources(records: readonly Refusal[], n: number): string[] {
+  const seen = new Set<string>();
+  for (const r of records) {
+    seen.add(sourceOf(r));
+    if (seen.size === n) break;
+  }
+  return [...seen];
 }
 
 function distinct(values: (string | undefined)[]): string[] {
