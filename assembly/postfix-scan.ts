@@ -546,36 +546,39 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
   let n: i32 = 0;
   let ln = line;
   while (p < end && n < recordCapacity) {
+    let nl: i32;
+    let kind = SLOW;
+    let month = -1;
     if (wholeNext < wholeCount && p == load<i32>(WHOLE_LINES + (<usize>wholeNext << 3))) {
       // A line of the message left out (its month is prevMonth's): counted.
-      const nl = load<i32>(WHOLE_LINES + (<usize>wholeNext << 3) + 4);
-      if (wholeNext == wholeCount - 1) {
-        // Its REMOVED line: recorded below.
-        wholeCount = 0;
-        wholeLine = true;
-      } else if ((flags & CLAIM_DELIVERED) != 0 && load<i32>(WHOLE_KINDS + (<usize>wholeNext << 2)) == SENT) {
-        // A delivery: recorded below.
-        wholeNext++;
+      nl = load<i32>(WHOLE_LINES + (<usize>wholeNext << 3) + 4);
+      const k = load<i32>(WHOLE_KINDS + (<usize>wholeNext << 2));
+      if (wholeNext == wholeCount - 1 || ((flags & CLAIM_DELIVERED) != 0 && k == SENT)) {
+        // Its REMOVED line, or a delivery: recorded below, as wholeMessage classified it.
+        restoreLine(WHOLE_FIELDS + <usize>wholeNext * KEPT_BYTES);
+        kind = k;
+        month = sMonth;
+        if (k == K_REMOVED) wholeCount = 0;
+        else wholeNext++;
         wholeLine = true;
       } else {
-        if (load<i32>(WHOLE_KINDS + (<usize>wholeNext << 2)) == SENT) skippedSent++;
+        if (k == SENT) skippedSent++;
         else skipped++;
         wholeNext++;
         ln++;
         p = nl < end ? nl + 1 : end;
         continue;
       }
-    }
-    const nl = lineEnd(p, end);
-    let e = nl;
-    if (e > p && byte(e - 1) == 13) e--;
-    let kind = SLOW;
-    let month = -1;
-    const c0 = byte(p);
-    if (c0 >= 65 && c0 <= 90 && nl - p <= MAX_CLAIMED_LINE && !lineHigh) {
-      kind = classify(p, e, flags);
-      // The stamp was read when classify got past it (a SLOW line may have a stamp the parser reads too).
-      if (kind != SLOW || parseStamp(p, e) >= 0) month = sMonth;
+    } else {
+      nl = lineEnd(p, end);
+      let e = nl;
+      if (e > p && byte(e - 1) == 13) e--;
+      const c0 = byte(p);
+      if (c0 >= 65 && c0 <= 90 && nl - p <= MAX_CLAIMED_LINE && !lineHigh) {
+        kind = classify(p, e, flags);
+        // The stamp was read when classify got past it (a SLOW line may have a stamp the parser reads too).
+        if (kind != SLOW || parseStamp(p, e) >= 0) month = sMonth;
+      }
     }
     if (kind == INFO && month == prevMonth) {
       skipped++;
@@ -702,6 +705,8 @@ function relayId(start: i32, end: i32): i32 {
 const MAX_WHOLE_LINES = LOOKAHEAD + 1;
 const WHOLE_LINES = memory.data(MAX_WHOLE_LINES * 8, 8);
 const WHOLE_KINDS = memory.data(MAX_WHOLE_LINES * 4, 4);
+/** What classify left for each of those lines (saveLine's fields): a line recorded is not classified again. */
+const WHOLE_FIELDS = memory.data(MAX_WHOLE_LINES * 64, 4);
 let wholeCount: i32 = 0;
 let wholeNext: i32 = 0;
 /** Set when the scan reached a line of the message left out that is recorded (its REMOVED line; with CLAIM_DELIVERED its SENT lines). */
@@ -715,7 +720,7 @@ function wholeMessage(nl: i32, end: i32, flags: u32): bool {
   const month = sMonth;
   const qid = cQid, qidEnd = cQidEnd, host = cHost, hostEnd = cHostEnd, program = cProgram;
   const instanceEnd = instanceEndOf();
-  saveLine();
+  saveLine(KEPT);
   let found = 0;
   let q = nl + 1;
   let ok = false;
@@ -732,12 +737,13 @@ function wholeMessage(nl: i32, end: i32, flags: u32): bool {
       store<i32>(WHOLE_LINES + (<usize>found << 3), q);
       store<i32>(WHOLE_LINES + (<usize>found << 3) + 4, qn);
       store<i32>(WHOLE_KINDS + (<usize>found << 2), k);
+      saveLine(WHOLE_FIELDS + <usize>found * KEPT_BYTES);
       found++;
       if (k == K_REMOVED) { ok = true; break; }
     }
     q = qn + 1;
   }
-  restoreLine();
+  restoreLine(KEPT);
   if (ok) { wholeCount = found; wholeNext = 0; }
   return ok;
 }
@@ -753,19 +759,19 @@ function instanceIs(a: i32, aEnd: i32): bool {
   return bytesEqual(cProgram, instanceEndOf(), a, aEnd);
 }
 
-// The stamp and fields of the line being read, kept while others are classified.
-const KEPT = memory.data(16 * 4, 4);
+// The stamp and fields of the line being read (classify's), kept while others are classified.
+const KEPT_BYTES: usize = 64;
+const KEPT = memory.data(<i32>KEPT_BYTES, 4);
 
-function saveLine(): void {
-  store<i32>(KEPT, sMonth); store<i32>(KEPT + 4, sDay); store<i32>(KEPT + 8, sHour); store<i32>(KEPT + 12, sMinute); store<i32>(KEPT + 16, sSecond);
-  store<i32>(KEPT + 20, cHost); store<i32>(KEPT + 24, cHostEnd); store<i32>(KEPT + 28, cProgram); store<i32>(KEPT + 32, cProgramEnd);
-  store<i32>(KEPT + 36, cQid); store<i32>(KEPT + 40, cQidEnd); store<i32>(KEPT + 44, cValue); store<i32>(KEPT + 48, cValueEnd);
-  store<i32>(KEPT + 52, lineHigh ? 1 : 0);
-  store<i32>(KEPT + 56, cRelay); store<i32>(KEPT + 60, cRelayEnd);
+function saveLine(k: usize): void {
+  store<i32>(k, sMonth); store<i32>(k + 4, sDay); store<i32>(k + 8, sHour); store<i32>(k + 12, sMinute); store<i32>(k + 16, sSecond);
+  store<i32>(k + 20, cHost); store<i32>(k + 24, cHostEnd); store<i32>(k + 28, cProgram); store<i32>(k + 32, cProgramEnd);
+  store<i32>(k + 36, cQid); store<i32>(k + 40, cQidEnd); store<i32>(k + 44, cValue); store<i32>(k + 48, cValueEnd);
+  store<i32>(k + 52, lineHigh ? 1 : 0);
+  store<i32>(k + 56, cRelay); store<i32>(k + 60, cRelayEnd);
 }
 
-function restoreLine(): void {
-  const k = KEPT;
+function restoreLine(k: usize): void {
   sMonth = load<i32>(k); sDay = load<i32>(k + 4); sHour = load<i32>(k + 8); sMinute = load<i32>(k + 12); sSecond = load<i32>(k + 16);
   cHost = load<i32>(k + 20); cHostEnd = load<i32>(k + 24); cProgram = load<i32>(k + 28); cProgramEnd = load<i32>(k + 32);
   cQid = load<i32>(k + 36); cQidEnd = load<i32>(k + 40); cValue = load<i32>(k + 44); cValueEnd = load<i32>(k + 48);
