@@ -98,7 +98,7 @@ function grown(list: usize, size: i32, want: i32): usize {
 
 export function init(): void {
   if (keyBuf != 0) return;
-  keyBuf = alloc(MAX_ADDRESS);
+  keyBuf = alloc(MAX_ADDRESS + 16); // lowerInto writes sixteen bytes at a time
   spellBuf = alloc(MAX_ADDRESS);
   dSlots = slots(10, 4); dMask = (1 << 10) - 1;
   dCapacity = 256; dRecords = grown(0, 0, dCapacity);
@@ -288,13 +288,18 @@ export const KEY_UPPER: i32 = 0x10000;
  */
 export function keyOf(p: usize, length: i32): i32 {
   if (length > MAX_ADDRESS || length == 0) return FALLBACK;
+  // Sixteen bytes at a time; those read past `length` are masked off (the caller's memory has room
+  // after an address: the scanner's input area, or scratch of at least 4 KiB).
   let at: i32 = -1;
   let upper = false;
-  for (let i: i32 = 0; i < length; i++) {
-    const c = <i32>load<u8>(p + <usize>i);
-    if (c < 0x21 || c > 0x7e || c == 0x3c) return FALLBACK;
-    if (c == 0x40) at = i;
-    if (c >= 0x41 && c <= 0x5a) upper = true;
+  for (let i: i32 = 0; i < length; i += 16) {
+    const v = v128.load(p + <usize>i);
+    const valid = length - i >= 16 ? 0xffff : (1 << (length - i)) - 1;
+    const outside = v128.or(v128.or(i8x16.lt_u(v, i8x16.splat(0x21)), i8x16.gt_u(v, i8x16.splat(0x7e))), i8x16.eq(v, i8x16.splat(0x3c)));
+    if ((i8x16.bitmask(outside) & valid) != 0) return FALLBACK;
+    const ats = i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x40))) & valid;
+    if (ats != 0) at = i + 31 - clz(ats);
+    if ((i8x16.bitmask(isUpper(v)) & valid) != 0) upper = true;
   }
   const c0 = <i32>load<u8>(p) | 0x20;
   if (c0 == 0x72 && length >= 7 && (load<u32>(p) | 0x20202020) == 0x38636672 && load<u8>(p + 4) == 0x32 && load<u8>(p + 5) == 0x32 && load<u8>(p + 6) == 0x3b) return FALLBACK;
@@ -310,11 +315,19 @@ export function keyOf(p: usize, length: i32): i32 {
   return domainEnd | (upper ? KEY_UPPER : 0);
 }
 
-/** The `n` bytes at `from`, ASCII upper case lowered, at `to`. */
+/** Lanes of `v` that are ASCII upper case letters. */
+@inline function isUpper(v: v128): v128 {
+  return v128.and(i8x16.ge_u(v, i8x16.splat(0x41)), i8x16.le_u(v, i8x16.splat(0x5a)));
+}
+
+/**
+ * The `n` bytes at `from`, ASCII upper case lowered, at `to`; sixteen at a time, so up to 15 bytes
+ * more are written after them (keyBuf has room for those).
+ */
 @inline function lowerInto(to: usize, from: usize, n: i32): void {
-  for (let i: i32 = 0; i < n; i++) {
-    const c = load<u8>(from + <usize>i);
-    store<u8>(to + <usize>i, c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+  for (let i: i32 = 0; i < n; i += 16) {
+    const v = v128.load(from + <usize>i);
+    v128.store(to + <usize>i, v128.or(v, v128.and(isUpper(v), i8x16.splat(0x20))));
   }
 }
 
