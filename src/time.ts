@@ -110,15 +110,21 @@ let lastIsoSecond = NaN;
 let lastIsoPrefix = '';
 let lastIsoMs = NaN;
 let lastIso = '';
+let otherIsoMs = NaN;
+let otherIso = '';
 /**
- * ISO 8601 UTC with milliseconds. The last string is kept, and the date-and-second prefix: log
- * lines come many a second, and events of one time then share one string.
+ * ISO 8601 UTC with milliseconds. The last two strings are kept, and the date-and-second prefix:
+ * log lines come many a second, and events of one time then share one string; a finding writes
+ * its first and last time, each twice.
  */
 export function isoUtc(ms: number): string {
   if (ms === lastIsoMs) return lastIso;
+  const other = ms === otherIsoMs ? otherIso : isoUtcUncached(ms);
+  otherIsoMs = lastIsoMs;
+  otherIso = lastIso;
   lastIsoMs = ms;
-  lastIso = isoUtcUncached(ms);
-  return lastIso;
+  lastIso = other;
+  return other;
 }
 
 let lastIsoDay = NaN;

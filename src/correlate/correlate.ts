@@ -323,7 +323,7 @@ export class Correlator {
     // In the order recipients were first seen (their numbers).
     const perRecipient: { id: number; attempts: (Attempt & { view: AttemptView })[] }[] = [];
     for (const id of [...d.refusals.keys()].sort((a, b) => a - b)) {
-      const attempts = mergeAttempts(this.refusals.records(d.refusals.get(id)!, this.refusedAddress(id))).map((a) => ({ ...a, view: this.view(a, role) }));
+      const attempts = mergeAttempts(this.refusals.records(d.refusals.get(id)!, this.refusedAddress(id))).map((a) => ({ first: a.first, last: a.last, records: a.records, view: this.view(a, role) }));
       perRecipient.push({ id, attempts });
     }
     let refusedAtNewAfter = 0;
