@@ -553,7 +553,13 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
       // A line of the message left out (its month is prevMonth's): counted.
       nl = load<i32>(WHOLE_LINES + (<usize>wholeNext << 3) + 4);
       const k = load<i32>(WHOLE_KINDS + (<usize>wholeNext << 2));
-      if (wholeNext == wholeCount - 1 || ((flags & CLAIM_DELIVERED) != 0 && k == SENT)) {
+      if ((k & OTHER_LINE) != 0) {
+        // Not the message's: as the scan reads any line, with the fields wholeMessage classified it with.
+        restoreLine(WHOLE_FIELDS + <usize>wholeNext * KEPT_BYTES);
+        kind = k & ~OTHER_LINE;
+        month = sMonth;
+        wholeNext++;
+      } else if (wholeNext == wholeCount - 1 || ((flags & CLAIM_DELIVERED) != 0 && k == SENT)) {
         // Its REMOVED line, or a delivery: recorded below, as wholeMessage classified it.
         restoreLine(WHOLE_FIELDS + <usize>wholeNext * KEPT_BYTES);
         kind = k;
@@ -707,6 +713,8 @@ const WHOLE_LINES = memory.data(MAX_WHOLE_LINES * 8, 8);
 const WHOLE_KINDS = memory.data(MAX_WHOLE_LINES * 4, 4);
 /** What classify left for each of those lines (saveLine's fields): a line recorded is not classified again. */
 const WHOLE_FIELDS = memory.data(MAX_WHOLE_LINES * 64, 4);
+/** In WHOLE_KINDS: a line between the message's lines that is not one of them (read as the scan reads any line). */
+const OTHER_LINE: i32 = 0x10000;
 let wholeCount: i32 = 0;
 let wholeNext: i32 = 0;
 /** Set when the scan reached a line of the message left out that is recorded (its REMOVED line; with CLAIM_DELIVERED its SENT lines). */
@@ -732,15 +740,15 @@ function wholeMessage(nl: i32, end: i32, flags: u32): bool {
     if (!(c0 >= 65 && c0 <= 90 && qn - q <= MAX_CLAIMED_LINE && !lineHigh)) break;
     const k = classify(q, qe, flags);
     if (k == SLOW || sMonth != month) break;
-    if (k >= SENDER && bytesEqual(cQid, cQidEnd, qid, qidEnd) && bytesEqual(cHost, cHostEnd, host, hostEnd) && instanceIs(program, instanceEnd)) {
-      if (k == MESSAGE_ID) break;
-      store<i32>(WHOLE_LINES + (<usize>found << 3), q);
-      store<i32>(WHOLE_LINES + (<usize>found << 3) + 4, qn);
-      store<i32>(WHOLE_KINDS + (<usize>found << 2), k);
-      saveLine(WHOLE_FIELDS + <usize>found * KEPT_BYTES);
-      found++;
-      if (k == K_REMOVED) { ok = true; break; }
-    }
+    const own = k >= SENDER && bytesEqual(cQid, cQidEnd, qid, qidEnd) && bytesEqual(cHost, cHostEnd, host, hostEnd) && instanceIs(program, instanceEnd);
+    if (own && k == MESSAGE_ID) break;
+    // A line of another message, or of none, is noted too (OTHER_LINE): the scan takes it as classified here.
+    store<i32>(WHOLE_LINES + (<usize>found << 3), q);
+    store<i32>(WHOLE_LINES + (<usize>found << 3) + 4, qn);
+    store<i32>(WHOLE_KINDS + (<usize>found << 2), own ? k : k | OTHER_LINE);
+    saveLine(WHOLE_FIELDS + <usize>found * KEPT_BYTES);
+    found++;
+    if (own && k == K_REMOVED) { ok = true; break; }
     q = qn + 1;
   }
   restoreLine(KEPT);
