@@ -110,7 +110,7 @@ export function init(): void {
 export function scratch(bytes: i32): usize {
   if (bytes > scratchSize) {
     scratchSize = max(bytes, 4096);
-    scratchAt = alloc(<usize>scratchSize);
+    scratchAt = alloc(<usize>scratchSize + 8); // hashBytes reads up to 7 bytes past a key
   }
   return scratchAt;
 }
@@ -123,8 +123,10 @@ export function scratch(bytes: i32): usize {
     h = (h ^ load<u64>(p + <usize>i)) * 0xff51afd7ed558ccd;
     h ^= h >> 32;
   }
-  let tail: u64 = 0;
-  for (let s: u64 = 0; i < n; i++, s += 8) tail |= <u64>load<u8>(p + <usize>i) << s;
+  // The last 0–7 bytes in one load, the bytes after them masked off (every caller's bytes have
+  // room after them: the scanner's input area, keyBuf, scratch).
+  const rest = n - i;
+  const tail: u64 = rest == 0 ? 0 : load<u64>(p + <usize>i) & ((<u64>1 << (<u64>rest * 8)) - 1);
   h = (h ^ tail) * 0xc4ceb9fe1a85ec53;
   h ^= h >> 29;
   return <u32>(h >> 32) ^ <u32>h;
