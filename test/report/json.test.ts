@@ -7,7 +7,7 @@ import type { Report } from '../../src/report/index.js';
 import type { Finding } from '../../src/correlate/finding.js';
 
 test('a JSON report of more findings than are written at once is JSON.stringify of the whole, indented by two', () => {
-  // 600 findings: two whole batches of elements and part of a third; values JSON must escape, absent keys, empty arrays.
+  // 600 findings: nine whole batches of elements and part of a tenth; values JSON must escape, absent keys, empty arrays.
   const findings: Finding[] = Array.from({ length: 600 }, (_, i) => ({
     domain: `d${i % 7}.example`, recipient: `user${i}@d${i % 7}.example`, cause: i % 3 ? 'unprovisioned-user' : 'stale-mx',
     confidence: 'high', confidenceReason: `rule "${i}"\n\ttab`, events: i, firstSeen: '2024-11-27T09:00:00.000Z', lastSeen: '2024-11-27T10:00:00.000Z',
