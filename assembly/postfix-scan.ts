@@ -550,7 +550,8 @@ export function scan(start: i32, end: i32, line: i32, flags: u32): i32 {
     let kind = SLOW;
     let month = -1;
     if (wholeNext < wholeCount && p == load<i32>(WHOLE_LINES + (<usize>wholeNext << 3))) {
-      // A line of the message left out (its month is prevMonth's): counted.
+      // A line the look-ahead classified (its month is prevMonth's): the message's, counted or
+      // recorded; or another between them (OTHER_LINE), read as any line.
       nl = load<i32>(WHOLE_LINES + (<usize>wholeNext << 3) + 4);
       const k = load<i32>(WHOLE_KINDS + (<usize>wholeNext << 2));
       if ((k & OTHER_LINE) != 0) {
@@ -705,14 +706,16 @@ function relayId(start: i32, end: i32): i32 {
 }
 
 /**
- * The lines of the message left out (ELIDE): start and end of each (WHOLE_LINES) and its kind
- * (WHOLE_KINDS), in order, the last its REMOVED line; `wholeNext` is the next one the scan reaches.
+ * The lines from the message left out (ELIDE) to its REMOVED line, the last: start and end of each
+ * (WHOLE_LINES) and its kind (WHOLE_KINDS), in order; `wholeNext` is the next one the scan reaches.
  */
 const MAX_WHOLE_LINES = LOOKAHEAD + 1;
 const WHOLE_LINES = memory.data(MAX_WHOLE_LINES * 8, 8);
 const WHOLE_KINDS = memory.data(MAX_WHOLE_LINES * 4, 4);
-/** What classify left for each of those lines (saveLine's fields): a line recorded is not classified again. */
-const WHOLE_FIELDS = memory.data(MAX_WHOLE_LINES * 64, 4);
+/** Bytes of a line's stamp and fields as saveLine keeps them (16 i32). */
+const KEPT_BYTES: usize = 64;
+/** What classify left for each of those lines (saveLine's fields): the scan does not classify them again. */
+const WHOLE_FIELDS = memory.data(MAX_WHOLE_LINES * <i32>KEPT_BYTES, 4);
 /** In WHOLE_KINDS: a line between the message's lines that is not one of them (read as the scan reads any line). */
 const OTHER_LINE: i32 = 0x10000;
 let wholeCount: i32 = 0;
@@ -768,7 +771,6 @@ function instanceIs(a: i32, aEnd: i32): bool {
 }
 
 // The stamp and fields of the line being read (classify's), kept while others are classified.
-const KEPT_BYTES: usize = 64;
 const KEPT = memory.data(<i32>KEPT_BYTES, 4);
 
 function saveLine(k: usize): void {
