@@ -119,12 +119,12 @@ let otherIso = '';
  */
 export function isoUtc(ms: number): string {
   if (ms === lastIsoMs) return lastIso;
-  const other = ms === otherIsoMs ? otherIso : isoUtcUncached(ms);
+  const iso = ms === otherIsoMs ? otherIso : isoUtcUncached(ms);
   otherIsoMs = lastIsoMs;
   otherIso = lastIso;
   lastIsoMs = ms;
-  lastIso = other;
-  return other;
+  lastIso = iso;
+  return iso;
 }
 
 let lastIsoDay = NaN;
