@@ -194,8 +194,9 @@ export class Correlator {
   private deliveredToNumber(dom: number, id: number, t: number, ref: HostRef): void {
     const at = this.lastRowOf[dom]!, v = this.answerRows.values;
     if (this.lastRefOf[dom] !== ref) { this.deliveredTo(this.ledgerDomain(dom), id, t, ref, false); return; }
-    // The host's first answer in an hour: recordAnswer moves its last hour's run to the log's slots.
-    if (!countAnswer(v, at, t, Math.floor(t / HOUR))) recordAnswer(this.byLedgerId[dom]!.log, ref, t);
+    // The host's first answer in an hour: a new run, its last hour's moved to the runs.
+    const hour = Math.floor(t / HOUR);
+    if (!countAnswer(v, at, t, hour)) this.answerRows.newRun(at, t, hour);
     if (t > v[at + LAST_DELIVERY]!) v[at + LAST_DELIVERY] = t;
     // lastRefOf is set after a domain's first delivery is counted: the count is past 0 here.
     this.deliveredBy[dom]++;

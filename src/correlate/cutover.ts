@@ -16,10 +16,8 @@ import type { HostRef } from '../types.js';
 export const HOUR = 3_600_000;
 
 /**
- * Answers of one domain, bucketed by hour and host: bounded by hours × hosts, not by events. A
- * bucket is a slot number (hour × MAX_HOSTS + host index) in one numeric map, whose value is the
- * bucket's place in two plain arrays of small integers (a Map per hour cost more memory than every
- * recipient together; two maps keyed by slot, as later, cost four map operations per bucket update).
+ * Answers of one domain: its hosts, whose numbers (and the runs of answers they had, by hour) are
+ * kept in the correlator's AnswerRows.
  */
 export interface AnswerLog {
   hosts: Map<string, AnsweringHost>;
@@ -31,39 +29,46 @@ export interface AnswerLog {
    */
   lastRef?: HostRef;
   lastHost?: AnsweringHost;
+  /** Host keys by the host's index (MAX_HOSTS at most: later hosts share the last). */
   keys: string[];
-  /** Slot → its place in `counts` and `firsts`, in the order slots were first filled. */
-  slots: Map<number, number>;
-  counts: number[];
-  /** Milliseconds into the hour of the slot's first answer. */
-  firsts: number[];
-  /**
-   * Hours are counted from here, so that slots and their values stay small integers (V8 Smis, up to
-   * 2^30): absolute hours × MAX_HOSTS do not fit, and every lookup then boxed a number.
-   */
-  baseHour?: number;
+  /** The row of the host given the last index, whose chain of runs later hosts share. */
+  sharedRow?: number;
   /** Where its hosts' numbers are kept (shared by the logs of one correlator). */
   rows: AnswerRows;
 }
 
 /** A host's numbers in AnswerRows: its place plus one of these. */
 export const FIRST = 0, LAST = 1, RUN_HOUR = 2, RUN_COUNT = 3, RUN_FIRST = 4, LAST_DELIVERY = 5;
-const ROW = 6;
+/** The host's last run moved to AnswerRows.runs (-1: none), and the row whose chain of runs it adds to. */
+const LAST_RUN = 6, CHAIN = 7;
+const ROW = 8;
+
+/** A run moved out of its row (AnswerRows.runs): its hour, count, first answer (ms into the hour), the run before it in its chain (-1: none), and the chain. */
+const R_HOUR = 0, R_COUNT = 1, R_FIRST = 2, R_PREV = 3, R_CHAIN = 4;
+const RUN = 5;
 
 /**
- * The numbers of answering hosts, a row of six doubles each, in one array for
- * every domain of a correlator: a delivery updates its host's row, and as objects each answer read
- * a domain's state, its log and its host from three places in a heap of a hundred megabytes
- * (bench/NOTES.md, session 15). The answers of the current hour are counted in the row (the run)
- * and moved to the log's slot maps when the hour changes: a log is read in time order, so most
- * answers touch no map at all (four map operations per delivery were a sixth of `analyze`).
+ * The numbers of answering hosts, a row of doubles each, in one array for every domain of a
+ * correlator: a delivery updates its host's row, and as objects each answer read a domain's state,
+ * its log and its host from three places in a heap of a hundred megabytes (bench/NOTES.md,
+ * session 15). The answers of the current hour are counted in the row (the run), and moved to the
+ * end of `runs` when the hour changes, linked to the host's runs before: a log is read in time
+ * order, so most answers touch nothing but their row, and a change of hour appends to an array
+ * (it looked its domain's map up before: a third of a microsecond of cache misses a delivery,
+ * bench/NOTES.md session 18). The runs are read by hour once a domain, when its cutover is inferred.
  */
 export class AnswerRows {
   values = new Float64Array(ROW * 64);
   private used = 0;
+  /** Runs moved out of their rows, in the order they were moved (RUN doubles each). */
+  private runs = new Float64Array(RUN * 256);
+  private runsUsed = 0;
 
-  /** A new host's row: its first answer at `t` (which is also its run's first). */
-  add(t: number, hour: number): number {
+  /**
+   * A new host's row: its first answer at `t` (which is also its run's first); its runs go to the
+   * chain of row `chain` (by default its own).
+   */
+  add(t: number, hour: number, chain?: number): number {
     if (this.used === this.values.length) {
       const grown = new Float64Array(2 * this.values.length);
       grown.set(this.values);
@@ -78,7 +83,89 @@ export class AnswerRows {
     v[at + RUN_COUNT] = 1;
     v[at + RUN_FIRST] = t - hour * HOUR;
     v[at + LAST_DELIVERY] = -Infinity;
+    v[at + LAST_RUN] = -1;
+    v[at + CHAIN] = chain ?? at;
     return at;
+  }
+
+  /** Row `at`'s first answer in hour `hour` (at `t`) since its run was of another hour: a new run, the old one moved to the runs. */
+  newRun(at: number, t: number, hour: number): void {
+    this.moveRun(at);
+    const v = this.values;
+    v[at + RUN_HOUR] = hour;
+    v[at + RUN_COUNT] = 1;
+    v[at + RUN_FIRST] = t - hour * HOUR;
+  }
+
+  /** Row `at`'s run, unless empty, appended to the runs of its chain. */
+  moveRun(at: number): void {
+    const v = this.values;
+    const count = v[at + RUN_COUNT]!;
+    if (count === 0) return;
+    if (this.runsUsed === this.runs.length) this.makeRoom();
+    const chain = v[at + CHAIN]!;
+    const runs = this.runs, r = this.runsUsed;
+    this.runsUsed += RUN;
+    runs[r + R_HOUR] = v[at + RUN_HOUR]!;
+    runs[r + R_COUNT] = count;
+    runs[r + R_FIRST] = v[at + RUN_FIRST]!;
+    runs[r + R_PREV] = v[chain + LAST_RUN]!;
+    runs[r + R_CHAIN] = chain;
+    v[chain + LAST_RUN] = r;
+    v[at + RUN_COUNT] = 0;
+  }
+
+  /**
+   * The runs of row `chain`'s chain, each as its place in the order runs were moved (earliest
+   * first), hour, count and first answer (ms into the hour), handed to `visit` latest first.
+   */
+  chainRuns(chain: number, visit: (order: number, hour: number, count: number, first: number) => void): void {
+    const runs = this.runs;
+    for (let r = this.values[chain + LAST_RUN]!; r >= 0; r = runs[r + R_PREV]!) visit(r, runs[r + R_HOUR]!, runs[r + R_COUNT]!, runs[r + R_FIRST]!);
+  }
+
+  /** Runs the array has room for (merging keeps it small: see makeRoom). */
+  runsHeld(): number {
+    return this.runs.length / RUN;
+  }
+
+  /**
+   * Room for a run: the runs of one chain and hour merged first (into the earliest, which keeps its
+   * place), and the array doubled only if that left it more than half full. A log in time order
+   * breaks a host's run once an hour, but one out of order may break it at every line: merged, the
+   * runs are bounded by chains × hours, as the answers' buckets always were.
+   */
+  private makeRoom(): void {
+    const runs = this.runs, v = this.values;
+    const seen = new Map<number, Map<number, number>>();
+    let w = 0;
+    for (let r = 0; r < this.runsUsed; r += RUN) {
+      const chain = runs[r + R_CHAIN]!, hour = runs[r + R_HOUR]!;
+      let hours = seen.get(chain);
+      if (!hours) seen.set(chain, (hours = new Map()));
+      const into = hours.get(hour);
+      if (into !== undefined) {
+        runs[into + R_COUNT] += runs[r + R_COUNT]!;
+        if (runs[r + R_FIRST]! < runs[into + R_FIRST]!) runs[into + R_FIRST] = runs[r + R_FIRST]!;
+        continue;
+      }
+      hours.set(hour, w);
+      if (w !== r) runs.copyWithin(w, r, r + RUN);
+      w += RUN;
+    }
+    // The chains linked again, in order, over the runs kept.
+    for (const chain of seen.keys()) v[chain + LAST_RUN] = -1;
+    for (let r = 0; r < w; r += RUN) {
+      const chain = runs[r + R_CHAIN]!;
+      runs[r + R_PREV] = v[chain + LAST_RUN]!;
+      v[chain + LAST_RUN] = r;
+    }
+    this.runsUsed = w;
+    if (w > runs.length / 2) {
+      const grown = new Float64Array(2 * runs.length);
+      grown.set(runs);
+      this.runs = grown;
+    }
   }
 }
 
@@ -87,7 +174,7 @@ export class AnsweringHost implements HostRef {
   constructor(
     readonly host: string | undefined,
     readonly ip: string | undefined,
-    /** Its place among the log's hosts (slots of later ones share the last). */
+    /** Its place among the log's hosts (later ones share the last: see AnswerLog.sharedRow). */
     readonly index: number,
     private readonly rows: AnswerRows,
     /** Its row in `rows`. */
@@ -108,13 +195,11 @@ export class AnsweringHost implements HostRef {
  */
 const FIRST_HOSTS = 8;
 
-/** Distinct answering hosts tracked per domain; more share the last slot (counted, not lost). */
+/** Distinct answering hosts counted by hour per domain; more share the last one's runs (counted, not lost). */
 const MAX_HOSTS = 4096;
-/** Answers up to ~7 years before a domain's first one still get a slot of their own. */
-const BASE_SLACK_HOURS = 1 << 16;
 
 export function newAnswerLog(rows: AnswerRows = new AnswerRows()): AnswerLog {
-  return { hosts: new Map(), firstHosts: [], keys: [], slots: new Map(), counts: [], firsts: [], rows };
+  return { hosts: new Map(), firstHosts: [], keys: [], rows };
 }
 
 /** The entry of a host that answered before. */
@@ -133,20 +218,16 @@ function answeringHost(log: AnswerLog, ref: HostRef): AnsweringHost | undefined 
 /** `keep` copies the host's strings when it is first seen (see text.ts detach). Returns the host's entry. */
 export function recordAnswer(log: AnswerLog, ref: HostRef, t: number, keep: (ref: HostRef) => HostRef = (r) => r): AnsweringHost {
   const hour = Math.floor(t / HOUR);
-  const intoHour = t - hour * HOUR;
   let h = answeringHost(log, ref);
   if (h) {
-    const v = log.rows.values, at = h.at;
-    if (countAnswer(v, at, t, hour)) return h;
-    flushRun(log, h);
-    v[at + RUN_HOUR] = hour;
-    v[at + RUN_COUNT] = 1;
-    v[at + RUN_FIRST] = intoHour;
+    if (!countAnswer(log.rows.values, h.at, t, hour)) log.rows.newRun(h.at, t, hour);
     return h;
   }
   const index = Math.min(log.keys.length, MAX_HOSTS - 1);
   const copy = keep(ref);
-  h = new AnsweringHost(copy.host, copy.ip, index, log.rows, log.rows.add(t, hour));
+  const at = log.rows.add(t, hour, index === MAX_HOSTS - 1 ? log.sharedRow : undefined);
+  if (index === MAX_HOSTS - 1) log.sharedRow ??= at;
+  h = new AnsweringHost(copy.host, copy.ip, index, log.rows, at);
   const kept = detach(hostKey(ref));
   log.hosts.set(kept, h);
   if (log.firstHosts.length < FIRST_HOSTS) log.firstHosts.push(h);
@@ -158,8 +239,8 @@ export function recordAnswer(log: AnswerLog, ref: HostRef, t: number, keep: (ref
 
 /**
  * An answer at `t` (in hour `hour`) by the host of row `at` of `v` (AnswerRows.values): its first
- * and last answer, and its run when `t` is in the run's hour. False when it is not: the run is then
- * the caller's to move (recordAnswer does).
+ * and last answer, and its run when `t` is in the run's hour. False when it is not: a new run is then
+ * the caller's to start (AnswerRows.newRun).
  */
 export function countAnswer(v: Float64Array, at: number, t: number, hour: number): boolean {
   if (t < v[at + FIRST]!) v[at + FIRST] = t;
@@ -171,39 +252,36 @@ export function countAnswer(v: Float64Array, at: number, t: number, hour: number
   return true;
 }
 
-/** Move a host's current-hour count into the slot maps (adding: a slot may be flushed more than once). */
-function flushRun(log: AnswerLog, h: AnsweringHost): void {
-  const v = log.rows.values, at = h.at;
-  const runCount = v[at + RUN_COUNT]!, runHour = v[at + RUN_HOUR]!, runFirst = v[at + RUN_FIRST]!;
-  if (runCount === 0) return;
-  log.baseHour ??= runHour - BASE_SLACK_HOURS;
-  const slot = (runHour - log.baseHour) * MAX_HOSTS + h.index;
-  const place = log.slots.get(slot);
-  if (place === undefined) {
-    log.slots.set(slot, log.counts.length);
-    log.counts.push(runCount);
-    log.firsts.push(runFirst);
-  } else {
-    log.counts[place] += runCount;
-    if (runFirst < log.firsts[place]!) log.firsts[place] = runFirst;
-  }
-  v[at + RUN_COUNT] = 0;
-}
-
 /** hour → host key → { count, first }. */
-type HourBuckets = Map<number, Map<string, { count: number; first: number }>>;
+export type HourBuckets = Map<number, Map<string, { count: number; first: number }>>;
 
-/** A domain's answers by hour and host, rebuilt from the flat maps when inference needs them (once a domain). */
-function byHour(log: AnswerLog): HourBuckets {
-  for (const h of log.hosts.values()) flushRun(log, h);
+/**
+ * A domain's answers by hour and host, from its hosts' runs when inference needs them (once a
+ * domain). Hours and hosts come in the order their runs were first moved (which decides between
+ * hosts whose first answers in an hour are at the same time, see firstLastingChange).
+ */
+export function byHour(log: AnswerLog): HourBuckets {
+  const rows = log.rows;
+  for (const h of log.hosts.values()) rows.moveRun(h.at);
+  const runs: { order: number; hour: number; count: number; first: number; key: string }[] = [];
+  for (const h of log.hosts.values()) {
+    // The hosts past the last index add to the chain of the host that has it (its key is keys[index]).
+    if (h.index === MAX_HOSTS - 1 && h.at !== log.sharedRow) continue;
+    const key = log.keys[h.index]!;
+    rows.chainRuns(h.at, (order, hour, count, first) => runs.push({ order, hour, count, first, key }));
+  }
+  runs.sort((a, b) => a.order - b.order);
   const out: HourBuckets = new Map();
-  for (const [slot, at] of log.slots) {
-    const q = Math.floor(slot / MAX_HOSTS);
-    const key = log.keys[slot - q * MAX_HOSTS]!;
-    const hour = log.baseHour! + q;
+  for (const { hour, count, first, key } of runs) {
     let m = out.get(hour);
     if (!m) out.set(hour, (m = new Map()));
-    m.set(key, { count: log.counts[at]!, first: hour * HOUR + log.firsts[at]! });
+    const at = hour * HOUR + first;
+    const b = m.get(key);
+    if (!b) m.set(key, { count, first: at });
+    else {
+      b.count += count;
+      if (at < b.first) b.first = at;
+    }
   }
   return out;
 }
