@@ -51,6 +51,10 @@ export interface CompiledSignature {
   phrases: readonly string[];
   /** The row's test but for its phrases (which a classifier finds for all rows at once, see PhraseIndex). */
   testButPhrases(input: NormalisedInput): boolean;
+  /** The row's conditions on the reply code, the status and the recipient (the same for every reply with those three). */
+  testButText(input: NormalisedInput): boolean;
+  /** The row's regex on the lower-cased text (true when it has none). */
+  testRegex(lower: string): boolean;
   /** True when the lower-cased text contains one of its phrases, or it has none. */
   containsPhrase(lower: string): boolean;
 }
@@ -165,7 +169,7 @@ export function compileSignature(row: Signature, where: string): CompiledSignatu
   const anyPhrase = phrases.length ? new RegExp(phrases.map(escapeRegex).join('|')) : undefined;
   const codeTests = (row.codes ?? []).map(codeTest);
   const statusTests = (row.statuses ?? []).map(statusTest);
-  const testButPhrases = (input: NormalisedInput): boolean => {
+  const testButText = (input: NormalisedInput): boolean => {
     if (row.imceaex && !input.imceaex) return false;
     if (codeTests.length) {
       const code = input.smtpCode;
@@ -175,14 +179,17 @@ export function compileSignature(row: Signature, where: string): CompiledSignatu
       const parts = input.statusParts;
       if (!parts || !statusTests.some((t) => t(parts))) return false;
     }
-    if (re && !re.test(input.lower)) return false;
     return true;
   };
+  const testRegex = (lower: string): boolean => !re || re.test(lower);
+  const testButPhrases = (input: NormalisedInput): boolean => testButText(input) && testRegex(input.lower);
   const containsPhrase = (lower: string): boolean => !anyPhrase || anyPhrase.test(lower);
   return {
     row,
     phrases,
     testButPhrases,
+    testButText,
+    testRegex,
     containsPhrase,
     test: (input) => testButPhrases(input) && containsPhrase(input.lower),
   };

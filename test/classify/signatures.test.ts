@@ -93,3 +93,21 @@ test('property: the classifier finds the row that testing each row in turn finds
     }), { numRuns: Number(process.env.FUZZ_RUNS ?? 2000), seed: 20261129 });
   }
 });
+
+test('rows kept by reply code, status and recipient kind: a code and status that read as another pair run together keep rows of their own', () => {
+  const text = '550 5.1.1 http://support.google.com/mail/bin/answer.py?answer=6596 ad1si1997204pbd.83 - gsmtp';
+  // Code 5505.1 with status .1 (no status a row can match), then code 550 with status 5.1.1: the same characters in a row.
+  const odd = { text, smtpCode: '5505.1', status: '.1' }, usual = { text, smtpCode: '550', status: '5.1.1' };
+  const c = createClassifier();
+  assert.equal(c.classify(odd).class, 'other');
+  assert.equal(c.classify(usual).class, 'user-unknown');
+  // And the other way round, on a classifier of its own.
+  const d = createClassifier();
+  assert.equal(d.classify(usual).class, 'user-unknown');
+  assert.equal(d.classify(odd).class, 'other');
+  // Past the keys a classifier keeps (4,096), rows are found for each reply.
+  const e = createClassifier();
+  for (let i = 0; i < 4100; i++) e.classify({ text, smtpCode: `9${i}`, status: '5.1.1' });
+  assert.equal(e.classify(usual).class, 'user-unknown');
+  assert.equal(e.classify(odd).class, 'other');
+});
