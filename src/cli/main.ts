@@ -16,11 +16,11 @@ import { VERSION } from '../version.js';
 // 1 GB analyze peaked at 578 MiB with ~130 MiB live. A smaller growing factor, read by V8 at each
 // major GC, keeps the peak near the live set for a few percent of time (bench/NOTES.md).
 setFlagsFromString('--heap-growing-percent=50');
-// With that factor the room left after a major GC (half the live set, 7–12 MiB while a log is read)
-// is less than the young generation, and V8 then starts the next incremental marking at once: the
-// 1 GB analyze was marking nearly all the time (22 major GCs, ~1 s of CPU in marking, every store of
-// a pointer paying the marking barrier). Started when 85 % of that room is used, it marks 9 times
-// and the peak stays where it was (bench/NOTES.md, session 18).
+// V8 also started its next incremental marking soon after each major GC, the old generation at a
+// third to a half of its limit: the 1 GB analyze was marking nearly all the time (22 major GCs,
+// ~1 s of CPU in marking, every store of a pointer paying the marking barrier). Started when 85 %
+// of the room under the limit is used, it marks 9 times; the peak stays where it was
+// (bench/NOTES.md, session 18).
 setFlagsFromString('--incremental-marking-soft-trigger=85');
 
 function addReadingFlags(cmd: Command): Command {

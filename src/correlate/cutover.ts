@@ -54,8 +54,9 @@ const RUN = 5;
  * session 15). The answers of the current hour are counted in the row (the run), and moved to the
  * end of `runs` when the hour changes, linked to the host's runs before: a log is read in time
  * order, so most answers touch nothing but their row, and a change of hour appends to an array
- * (it looked its domain's map up before: a third of a microsecond of cache misses a delivery,
- * bench/NOTES.md session 18). The runs are read by hour once a domain, when its cutover is inferred.
+ * (it went into its domain's map before: the domain's state, its log and the map, each a likely
+ * cache miss; bench/NOTES.md, session 18). The runs are read by hour once a domain, when its
+ * cutover is inferred.
  */
 export class AnswerRows {
   values = new Float64Array(ROW * 64);
