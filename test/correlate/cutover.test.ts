@@ -114,7 +114,7 @@ test('answers by hour: hosts past the 4,096th add to the runs of the 4,096th, un
   const log = newAnswerLog();
   const ref = (i: number): { host: string } => ({ host: `mx${i}.example.net` });
   for (let i = 0; i < 4100; i++) recordAnswer(log, ref(i), HOUR + i);
-  // Another hour: each host's run moved; the last five hosts' answers go to one chain.
+  // The last ten hosts answer in another hour, which moves their runs: the last five's to one chain.
   for (let i = 4090; i < 4100; i++) recordAnswer(log, ref(i), 2 * HOUR + 10_000 - i);
   const hour = byHour(log).get(1)!;
   assert.equal(hour.size, 4096);
