@@ -49,8 +49,6 @@ export interface CompiledSignature {
   test(input: NormalisedInput): boolean;
   /** Its phrases, lower-cased (the text must contain one of them, when there are any). */
   phrases: readonly string[];
-  /** The row's test but for its phrases (which a classifier finds for all rows at once, see PhraseIndex). */
-  testButPhrases(input: NormalisedInput): boolean;
   /** The row's conditions on the reply code, the status and the recipient (the same for every reply with those three). */
   testButText(input: NormalisedInput): boolean;
   /** The row's regex on the lower-cased text (true when it has none). */
@@ -182,15 +180,13 @@ export function compileSignature(row: Signature, where: string): CompiledSignatu
     return true;
   };
   const testRegex = (lower: string): boolean => !re || re.test(lower);
-  const testButPhrases = (input: NormalisedInput): boolean => testButText(input) && testRegex(input.lower);
   const containsPhrase = (lower: string): boolean => !anyPhrase || anyPhrase.test(lower);
   return {
     row,
     phrases,
-    testButPhrases,
     testButText,
     testRegex,
     containsPhrase,
-    test: (input) => testButPhrases(input) && containsPhrase(input.lower),
+    test: (input) => testButText(input) && testRegex(input.lower) && containsPhrase(input.lower),
   };
 }
